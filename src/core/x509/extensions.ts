@@ -1,0 +1,72 @@
+/**
+ * The certificate extensions path validation reads: basicConstraints, keyUsage,
+ * extendedKeyUsage, subject and authority key identifiers, plus the list of critical
+ * extensions (RFC 5280 §4.2: an unrecognized critical extension makes the cert unusable).
+ *
+ * @module
+ */
+import { AsnConvert } from "@peculiar/asn1-schema";
+import {
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  ExtendedKeyUsage,
+  type Extension,
+  KeyUsage,
+  type KeyUsageType,
+  SubjectKeyIdentifier,
+} from "@peculiar/asn1-x509";
+import { toHex } from "./hex.ts";
+
+/** The decoded extensions of a certificate; absent extensions are `undefined`. */
+export interface CertificateExtensions {
+  /** basicConstraints (2.5.29.19). */
+  basicConstraints?: { cA: boolean; pathLenConstraint?: number };
+  /** keyUsage bits by name (2.5.29.15). */
+  keyUsage?: KeyUsageType[];
+  /** extendedKeyUsage purpose OIDs (2.5.29.37). */
+  extendedKeyUsage?: string[];
+  /** subjectKeyIdentifier as lowercase hex (2.5.29.14). */
+  subjectKeyIdentifier?: string;
+  /** The keyIdentifier of authorityKeyIdentifier as lowercase hex (2.5.29.35). */
+  authorityKeyIdentifier?: string;
+  /** OIDs of every extension marked critical. */
+  criticalExtensions: string[];
+}
+
+/** Decodes the extensions; throws on a malformed extension value or a duplicate OID. */
+export function decodeExtensions(
+  extensions: readonly Extension[] | undefined,
+): CertificateExtensions {
+  const out: CertificateExtensions = { criticalExtensions: [] };
+  const seen = new Set<string>();
+  for (const ext of extensions ?? []) {
+    if (seen.has(ext.extnID)) throw new RangeError(`Duplicate extension ${ext.extnID}`);
+    seen.add(ext.extnID);
+    if (ext.critical) out.criticalExtensions.push(ext.extnID);
+    const value = ext.extnValue.buffer;
+    switch (ext.extnID) {
+      case "2.5.29.19": {
+        const bc = AsnConvert.parse(value, BasicConstraints);
+        out.basicConstraints = { cA: bc.cA === true, pathLenConstraint: bc.pathLenConstraint };
+        break;
+      }
+      case "2.5.29.15":
+        out.keyUsage = AsnConvert.parse(value, KeyUsage).toJSON();
+        break;
+      case "2.5.29.37":
+        out.extendedKeyUsage = Array.from(AsnConvert.parse(value, ExtendedKeyUsage));
+        break;
+      case "2.5.29.14":
+        out.subjectKeyIdentifier = toHex(
+          new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer),
+        );
+        break;
+      case "2.5.29.35": {
+        const aki = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
+        if (aki) out.authorityKeyIdentifier = toHex(new Uint8Array(aki.buffer));
+        break;
+      }
+    }
+  }
+  return out;
+}
