@@ -1,0 +1,94 @@
+/**
+ * Signed attributes: encoded as a DER `SET OF Attribute` (sorted by encoding, as X.690
+ * §11.6 requires — unsorted attributes are a known cause of "not intact" verdicts) and
+ * read back with the one-value rule of api §4.1.
+ *
+ * @module
+ */
+import { Attribute } from "@peculiar/asn1-cms";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { Pkcs11exError } from "../../core/errors.ts";
+import { encodeTlv } from "../../core/x509/der.ts";
+
+/** One attribute to encode: its type OID and its single value as DER. */
+export interface AttributeInput {
+  /** The attribute type OID. */
+  oid: string;
+  /** The DER of the one value. */
+  valueDer: Uint8Array;
+}
+
+/** Compares two encodings as X.690 §11.6 orders the elements of a SET OF. */
+export function compareDer(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The attributes as @peculiar objects in DER order, and their `SET OF` DER (tag 0x31). */
+export function encodeAttributeSet(
+  inputs: readonly AttributeInput[],
+): { attributes: Attribute[]; setDer: Uint8Array } {
+  const encoded = inputs.map((a) => {
+    const attribute = new Attribute({ attrType: a.oid, attrValues: [a.valueDer.slice().buffer] });
+    return { attribute, der: new Uint8Array(AsnConvert.serialize(attribute)) };
+  }).sort((x, y) => compareDer(x.der, y.der));
+  return {
+    attributes: encoded.map((e) => e.attribute),
+    setDer: encodeTlv(0x31, concat(encoded.map((e) => e.der))),
+  };
+}
+
+/** The `SET OF Attribute` DER of parsed attributes, in their received order. */
+export function attributeSetDer(attributes: readonly Attribute[]): Uint8Array {
+  return encodeTlv(
+    0x31,
+    concat(attributes.map((a) => new Uint8Array(AsnConvert.serialize(a)))),
+  );
+}
+
+/**
+ * Maps each attribute type to its one value. Zero or several values, or the same type
+ * twice, is `multi_value_attribute` with `{ oid }`.
+ */
+export function singleValues(attributes: readonly Attribute[]): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const a of attributes) {
+    if (a.attrValues.length !== 1 || out.has(a.attrType)) {
+      throw new Pkcs11exError(
+        "multi_value_attribute",
+        `Cannot read the CMS attribute ${a.attrType}: it must carry exactly one value`,
+        { detail: { oid: a.attrType } },
+      );
+    }
+    out.set(a.attrType, new Uint8Array(a.attrValues[0]));
+  }
+  return out;
+}
+
+/** The value of a required attribute, or `missing_attribute` with `{ oid }`. */
+export function requireAttribute(values: Map<string, Uint8Array>, oid: string): Uint8Array {
+  const value = values.get(oid);
+  if (!value) {
+    throw new Pkcs11exError(
+      "missing_attribute",
+      `Cannot verify the CMS signature: the signed attribute ${oid} is missing`,
+      { detail: { oid } },
+    );
+  }
+  return value;
+}
+
+/** Concatenates byte arrays. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
