@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ContentInfo, SignerIdentifier, SignerInfo } from "@peculiar/asn1-cms";
+import { SignerIdentifier, SignerInfo } from "@peculiar/asn1-cms";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { Time } from "@peculiar/asn1-x509";
 import { Pkcs11exError } from "../../core/errors.ts";
@@ -21,6 +21,7 @@ import * as oid from "./oids.ts";
 import { type AttributeInput, encodeAttributeSet } from "./signed_attributes.ts";
 import { issuerAndSerialOf } from "./_certificate.ts";
 import { RawCertSignedData } from "./_schemas.ts";
+import { encodeSignedData } from "./_decode.ts";
 
 /** Options of {@linkcode buildSignedData}. */
 export interface BuildSignedDataOptions {
@@ -166,11 +167,7 @@ export function prepareSignedData(opts: PrepareOptions): PreparedSignedData {
       sd.encapContentInfo.eContentType = contentType;
       sd.certificates = chain.map((c) => c.der.slice().buffer);
       sd.signerInfos = [signerInfo];
-      const ci = new ContentInfo({
-        contentType: oid.OID_SIGNED_DATA,
-        content: AsnConvert.serialize(sd),
-      });
-      return new Uint8Array(AsnConvert.serialize(ci));
+      return encodeSignedData(sd);
     },
   };
 }
