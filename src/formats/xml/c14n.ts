@@ -1,0 +1,154 @@
+/**
+ * Exclusive XML Canonicalization 1.0 (with and without comments, with an
+ * InclusiveNamespaces PrefixList) of a whole document or of one element subtree, optionally
+ * leaving one subtree out (the enveloped-signature transform).
+ *
+ * @module
+ */
+import { xmlError } from "./errors.ts";
+import type { XmlDocument, XmlElement, XmlNode } from "./dom.ts";
+
+/** The exclusive c14n algorithm URI. */
+export const EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#";
+/** The exclusive c14n algorithm URI that keeps comments. */
+export const EXC_C14N_WITH_COMMENTS = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+
+/** Options of {@linkcode canonicalize}. */
+export interface C14nOptions {
+  /** Keep comments (the `#WithComments` variant). */
+  withComments?: boolean;
+  /** The InclusiveNamespaces PrefixList (`#default` for the default namespace). */
+  inclusivePrefixes?: readonly string[];
+  /** A subtree to leave out (the enveloped signature). */
+  exclude?: XmlElement;
+}
+
+/** Whether `uri` names a canonicalization this module implements. */
+export function isSupportedC14n(uri: string): boolean {
+  return uri === EXC_C14N || uri === EXC_C14N_WITH_COMMENTS;
+}
+
+/** Refuses a canonicalization URI other than exclusive c14n (reason `c14n`). */
+export function requireSupportedC14n(uri: string): void {
+  if (!isSupportedC14n(uri)) {
+    throw xmlError("c14n", `Cannot canonicalize with ${uri}: only exclusive c14n is supported`, {
+      kind: "unsupported_canonicalization",
+      uri,
+    });
+  }
+}
+
+function escapeText(s: string): string {
+  return s.replace(
+    /[&<>\r]/g,
+    (c) => c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&#xD;",
+  );
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(
+    /[&<"\t\n\r]/g,
+    (c) =>
+      c === "&"
+        ? "&amp;"
+        : c === "<"
+        ? "&lt;"
+        : c === '"'
+        ? "&quot;"
+        : c === "\t"
+        ? "&#x9;"
+        : c === "\n"
+        ? "&#xA;"
+        : "&#xD;",
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function renderElement(
+  root: XmlElement,
+  out: string[],
+  opts: C14nOptions,
+): void {
+  const inclusive = (opts.inclusivePrefixes ?? []).map((p) => (p === "#default" ? "" : p));
+  // Iterative walk: [element, namespaces rendered by output ancestors] or a closing marker.
+  type Item = { el: XmlElement; rendered: ReadonlyMap<string, string> } | { close: string } | {
+    node: XmlNode;
+  };
+  const work: Item[] = [{ el: root, rendered: new Map() }];
+  while (work.length) {
+    const item = work.pop()!;
+    if ("close" in item) {
+      out.push(item.close);
+      continue;
+    }
+    if ("node" in item) {
+      const n = item.node;
+      if (n.kind === "text") out.push(escapeText(n.value));
+      else if (n.kind === "comment") out.push(`<!--${n.value}-->`);
+      else if (n.kind === "pi") out.push(n.data ? `<?${n.target} ${n.data}?>` : `<?${n.target}?>`);
+      continue;
+    }
+    const { el, rendered } = item;
+    const used = new Set<string>([el.prefix]);
+    for (const a of el.attributes) if (a.prefix) used.add(a.prefix);
+    for (const p of inclusive) if (p === "" || el.inScope.has(p)) used.add(p);
+    const decls: [string, string][] = [];
+    for (const p of used) {
+      if (p === "xml") continue;
+      const uri = el.inScope.get(p) ?? "";
+      const have = rendered.get(p);
+      if (p === "" ? (have ?? "") !== uri : have !== uri) decls.push([p, uri]);
+    }
+    decls.sort((a, b) => compare(a[0], b[0]));
+    let next = rendered;
+    if (decls.length) {
+      const m = new Map(rendered);
+      for (const [p, u] of decls) m.set(p, u);
+      next = m;
+    }
+    let tag = `<${el.qName}`;
+    for (const [p, u] of decls) tag += ` ${p ? `xmlns:${p}` : "xmlns"}="${escapeAttr(u)}"`;
+    const attrs = [...el.attributes].sort((a, b) =>
+      compare(a.namespaceURI, b.namespaceURI) || compare(a.localName, b.localName)
+    );
+    for (const a of attrs) tag += ` ${a.qName}="${escapeAttr(a.value)}"`;
+    out.push(tag + ">");
+    work.push({ close: `</${el.qName}>` });
+    for (let i = el.children.length - 1; i >= 0; i--) {
+      const c = el.children[i];
+      if (c.kind === "element") {
+        if (c !== opts.exclude) work.push({ el: c, rendered: next });
+      } else if (c.kind !== "comment" || opts.withComments) work.push({ node: c });
+    }
+  }
+}
+
+/**
+ * Canonicalizes an element subtree, or a whole document (the `URI=""` node-set: comments
+ * and PIs around the root with their line breaks), with exclusive c14n; returns UTF-8.
+ */
+export function canonicalize(node: XmlDocument | XmlElement, opts: C14nOptions = {}): Uint8Array {
+  const out: string[] = [];
+  if ("kind" in node) renderElement(node, out, opts);
+  else {
+    let afterRoot = false;
+    for (const c of node.children) {
+      if (c.kind === "element") {
+        renderElement(c, out, opts);
+        afterRoot = true;
+        continue;
+      }
+      if (c.kind === "comment" && !opts.withComments) continue;
+      const s = c.kind === "comment"
+        ? `<!--${c.value}-->`
+        : c.data
+        ? `<?${c.target} ${c.data}?>`
+        : `<?${c.target}?>`;
+      out.push(afterRoot ? `\n${s}` : `${s}\n`);
+    }
+  }
+  return new TextEncoder().encode(out.join(""));
+}

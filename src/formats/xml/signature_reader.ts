@@ -1,0 +1,306 @@
+/**
+ * Step 2 of XML verification: reads one enveloped `<ds:Signature>` into its parts and
+ * refuses every structure that signature wrapping relies on (a reference to anything but the
+ * document element or this signature's own SignedProperties, unknown transforms, stray
+ * QualifyingProperties).
+ *
+ * @module
+ */
+import { decodeBase64 } from "../../core/x509/pem.ts";
+import { EXC_C14N_WITH_COMMENTS, requireSupportedC14n } from "./c14n.ts";
+import {
+  attr,
+  childElements,
+  isElement,
+  textContent,
+  type XmlDocument,
+  type XmlElement,
+} from "./dom.ts";
+import { malformedXml, xmlError } from "./errors.ts";
+import { DS_NS, ENVELOPED_SIGNATURE, SIGNED_PROPERTIES_TYPE, XADES_NS } from "./uris.ts";
+
+const EXC_NS = "http://www.w3.org/2001/10/xml-exc-c14n#";
+
+/** A canonicalization step: exclusive c14n with its options. */
+export interface C14nSpec {
+  readonly withComments: boolean;
+  readonly inclusivePrefixes: readonly string[];
+}
+
+/** A `<ds:Reference>` that passed the wrapping checks. */
+export interface ReferenceParts {
+  /** The element the reference covers (the root for a data reference). */
+  readonly target: XmlElement;
+  /** Whether the reference is `URI=""` (the whole document) rather than `#rootId`. */
+  readonly wholeDocument: boolean;
+  /** The c14n step after the optional enveloped-signature transform. */
+  readonly c14n: C14nSpec;
+  /** The DigestMethod URI. */
+  readonly digestMethod: string;
+  /** The DigestValue (undefined when it is not base64). */
+  readonly digestValue: Uint8Array | undefined;
+}
+
+/** A SignatureTimeStamp of the unsigned properties. */
+export interface SignatureTimeStampParts {
+  readonly c14n: C14nSpec;
+  readonly token: Uint8Array;
+}
+
+/** Everything step 2 extracts from the signature. */
+export interface SignatureParts {
+  readonly signature: XmlElement;
+  readonly signedInfo: XmlElement;
+  readonly c14n: C14nSpec;
+  readonly signatureMethod: string;
+  readonly signatureValueElement: XmlElement;
+  readonly signatureValue: Uint8Array;
+  readonly certificates: readonly Uint8Array[];
+  readonly data: ReferenceParts;
+  readonly signedProperties: ReferenceParts;
+  readonly certDigest: { readonly method: string; readonly value: Uint8Array | undefined };
+  readonly issuerSerialV2: Uint8Array | undefined;
+  readonly signingTime: string | undefined;
+  readonly timestamps: readonly SignatureTimeStampParts[];
+}
+
+/** Every `<ds:Signature>` element of the document. */
+export function findSignatures(doc: XmlDocument): XmlElement[] {
+  return doc.elements.filter((e) => isElement(e, DS_NS, "Signature"));
+}
+
+function wrapping(kind: string, message: string, extra: Record<string, unknown> = {}): Error {
+  return xmlError("signature_wrapping", `Cannot accept the signature: ${message}`, {
+    kind,
+    ...extra,
+  });
+}
+
+function one(parent: XmlElement, ns: string, local: string): XmlElement {
+  const found = childElements(parent, ns, local);
+  if (found.length !== 1) {
+    throw malformedXml(
+      "invalid_signature_structure",
+      parent.start,
+      `<${parent.qName}> needs exactly one ${local}`,
+    );
+  }
+  return found[0];
+}
+
+function optional(parent: XmlElement, ns: string, local: string): XmlElement | undefined {
+  const found = childElements(parent, ns, local);
+  if (found.length > 1) {
+    throw malformedXml(
+      "invalid_signature_structure",
+      parent.start,
+      `<${parent.qName}> has several ${local}`,
+    );
+  }
+  return found[0];
+}
+
+function algorithm(el: XmlElement): string {
+  const uri = attr(el, "Algorithm");
+  if (uri === undefined) {
+    throw malformedXml("invalid_signature_structure", el.start, "an Algorithm is missing");
+  }
+  return uri;
+}
+
+/** Reads a CanonicalizationMethod or c14n Transform element. */
+function c14nSpec(el: XmlElement): C14nSpec {
+  const uri = algorithm(el);
+  requireSupportedC14n(uri);
+  const incl = optional(el, EXC_NS, "InclusiveNamespaces");
+  const list = incl ? (attr(incl, "PrefixList") ?? "").trim() : "";
+  return {
+    withComments: uri === EXC_C14N_WITH_COMMENTS,
+    inclusivePrefixes: list ? list.split(/\s+/) : [],
+  };
+}
+
+function readReference(
+  ref: XmlElement,
+  doc: XmlDocument,
+  ids: ReadonlyMap<string, XmlElement>,
+): ReferenceParts & { type?: string } {
+  const uri = attr(ref, "URI");
+  let target: XmlElement | undefined;
+  if (uri === "") target = doc.root;
+  else if (uri !== undefined && /^#[^\s#()]+$/.test(uri)) {
+    target = ids.get(uri.slice(1));
+    if (!target) throw wrapping("reference_target_not_found", `nothing has the Id ${uri}`, { uri });
+  } else {throw wrapping("unsupported_reference_uri", `the reference URI is not supported`, {
+      uri: uri ?? null,
+    });}
+  const transforms = childElements(ref, DS_NS, "Transforms");
+  const list = transforms.length === 1 ? childElements(transforms[0], DS_NS, "Transform") : [];
+  if (transforms.length > 1) {
+    throw malformedXml("invalid_signature_structure", ref.start, "several Transforms");
+  }
+  let enveloped = false;
+  let c14n: C14nSpec | undefined;
+  list.forEach((t, i) => {
+    const a = algorithm(t);
+    if (a === ENVELOPED_SIGNATURE && i === 0) enveloped = true;
+    else if (i === list.length - 1 && c14n === undefined && a.startsWith(EXC_NS.slice(0, -1))) {
+      c14n = c14nSpec(t);
+    } else {throw xmlError("c14n", `Cannot apply the transform ${a}`, {
+        kind: "unsupported_transform",
+        uri: a,
+      });}
+  });
+  if (!c14n) {
+    // No explicit c14n: the node-set is converted with inclusive c14n 1.0, which v1 refuses.
+    requireSupportedC14n("http://www.w3.org/TR/2001/REC-xml-c14n-20010315");
+  }
+  const type = attr(ref, "Type");
+  const isRoot = target === doc.root;
+  if (isRoot !== enveloped) {
+    throw wrapping(
+      isRoot ? "data_reference_not_enveloped" : "unexpected_transform",
+      "the enveloped-signature transform is misused",
+    );
+  }
+  return {
+    target,
+    wholeDocument: uri === "",
+    c14n: c14n!,
+    digestMethod: algorithm(one(ref, DS_NS, "DigestMethod")),
+    digestValue: decodeBase64(textContent(one(ref, DS_NS, "DigestValue"))),
+    type,
+  };
+}
+
+/** Step 2: reads and checks the one signature of an enveloped XAdES document. */
+export function readSignature(
+  doc: XmlDocument,
+  signature: XmlElement,
+  ids: ReadonlyMap<string, XmlElement>,
+): SignatureParts {
+  if (signature.parent !== doc.root) {
+    throw wrapping(
+      "signature_not_enveloped",
+      "the signature is not a child of the document element",
+    );
+  }
+  const kids = childElements(signature);
+  if (
+    !kids[0] || !isElement(kids[0], DS_NS, "SignedInfo") || !kids[1] ||
+    !isElement(kids[1], DS_NS, "SignatureValue")
+  ) {
+    throw malformedXml(
+      "invalid_signature_structure",
+      signature.start,
+      "SignedInfo and SignatureValue must come first",
+    );
+  }
+  for (const k of kids.slice(2)) {
+    if (!isElement(k, DS_NS, "KeyInfo") && !isElement(k, DS_NS, "Object")) {
+      throw malformedXml(
+        "invalid_signature_structure",
+        k.start,
+        `unexpected <${k.qName}> in the signature`,
+      );
+    }
+  }
+  const [signedInfo, valueEl] = kids;
+  const c14n = c14nSpec(one(signedInfo, DS_NS, "CanonicalizationMethod"));
+  const signatureMethod = algorithm(one(signedInfo, DS_NS, "SignatureMethod"));
+  let data: ReferenceParts | undefined;
+  let props: ReferenceParts | undefined;
+  for (const refEl of childElements(signedInfo, DS_NS, "Reference")) {
+    const ref = readReference(refEl, doc, ids);
+    const isProps = isElement(ref.target, XADES_NS, "SignedProperties");
+    if (ref.target === doc.root && ref.type === undefined && !data) data = ref;
+    else if (isProps && (ref.type === undefined || ref.type === SIGNED_PROPERTIES_TYPE) && !props) {
+      props = ref;
+    } else {throw wrapping(
+        "unexpected_reference",
+        "a reference covers something other than the document and its SignedProperties",
+      );}
+  }
+  if (!data) throw wrapping("data_reference_missing", "no reference covers the document element");
+  if (!props) {
+    throw wrapping(
+      "signed_properties_reference_missing",
+      "no reference covers the SignedProperties",
+    );
+  }
+  const qp = props.target.parent;
+  const objects = childElements(signature, DS_NS, "Object");
+  const allQp = objects.flatMap((o) => childElements(o, XADES_NS, "QualifyingProperties"));
+  const sigId = attr(signature, "Id");
+  if (
+    !qp || allQp.length !== 1 || allQp[0] !== qp || qp.parent?.parent !== signature ||
+    sigId === undefined || attr(qp, "Target") !== `#${sigId}`
+  ) {
+    throw wrapping(
+      "signed_properties_misplaced",
+      "the SignedProperties are not this signature's own",
+    );
+  }
+  const ssp = one(props.target, XADES_NS, "SignedSignatureProperties");
+  const v2 = optional(ssp, XADES_NS, "SigningCertificateV2");
+  if (!v2) {
+    throw xmlError(
+      "xades_cert_digest_mismatch",
+      "Cannot bind the signer: SigningCertificateV2 is missing",
+      {
+        kind: "signing_certificate_v2_missing",
+      },
+    );
+  }
+  const certs = childElements(v2, XADES_NS, "Cert");
+  if (certs.length === 0) throw malformedXml("invalid_signature_structure", v2.start, "no Cert");
+  const certDigestEl = one(certs[0], XADES_NS, "CertDigest");
+  const issuerSerialEl = optional(certs[0], XADES_NS, "IssuerSerialV2");
+  const keyInfo = optional(signature, DS_NS, "KeyInfo");
+  const certificates = (keyInfo ? childElements(keyInfo, DS_NS, "X509Data") : [])
+    .flatMap((d) => childElements(d, DS_NS, "X509Certificate"))
+    .map((c) => {
+      const der = decodeBase64(textContent(c));
+      if (!der) throw malformedXml("invalid_base64", c.start, "an X509Certificate is not base64");
+      return der;
+    });
+  if (certificates.length === 0) {
+    throw malformedXml("missing_certificate", signature.start, "KeyInfo has no X509Certificate");
+  }
+  const signatureValue = decodeBase64(textContent(valueEl));
+  if (!signatureValue) {
+    throw malformedXml("invalid_base64", valueEl.start, "the SignatureValue is not base64");
+  }
+  const signingTime = optional(ssp, XADES_NS, "SigningTime");
+  const usp = childElements(qp, XADES_NS, "UnsignedProperties")
+    .flatMap((u) => childElements(u, XADES_NS, "UnsignedSignatureProperties"));
+  const timestamps = usp.flatMap((u) => childElements(u, XADES_NS, "SignatureTimeStamp")).map(
+    (ts) => {
+      const token = decodeBase64(textContent(one(ts, XADES_NS, "EncapsulatedTimeStamp")));
+      if (!token) {
+        throw malformedXml("invalid_base64", ts.start, "an EncapsulatedTimeStamp is not base64");
+      }
+      return { c14n: c14nSpec(one(ts, DS_NS, "CanonicalizationMethod")), token };
+    },
+  );
+  return {
+    signature,
+    signedInfo,
+    c14n,
+    signatureMethod,
+    signatureValueElement: valueEl,
+    signatureValue,
+    certificates,
+    data,
+    signedProperties: props,
+    certDigest: {
+      method: algorithm(one(certDigestEl, DS_NS, "DigestMethod")),
+      value: decodeBase64(textContent(one(certDigestEl, DS_NS, "DigestValue"))),
+    },
+    issuerSerialV2: issuerSerialEl
+      ? decodeBase64(textContent(issuerSerialEl)) ?? new Uint8Array()
+      : undefined,
+    signingTime: signingTime ? textContent(signingTime).trim() : undefined,
+    timestamps,
+  };
+}
