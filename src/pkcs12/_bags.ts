@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ContentInfo } from "@peculiar/asn1-cms";
+import type { ContentInfo } from "@peculiar/asn1-cms";
 import {
   AuthenticatedSafe,
   CertBag,
