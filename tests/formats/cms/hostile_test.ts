@@ -1,0 +1,106 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { makeTempDir } from "../../_support/tmp.ts";
+import { Pkcs11exError } from "../../../src/core/errors.ts";
+import {
+  addUnsignedAttribute,
+  buildSignedData,
+  parseSignedData,
+  verifySignerInfoMath,
+} from "../../../src/formats/cms/mod.ts";
+import { setUp } from "./_fixtures.ts";
+
+/** Parses (and checks) hostile bytes: anything but a Pkcs11exError fails the test. */
+function mustRefuseOrPass(bytes: Uint8Array): void {
+  try {
+    verifySignerInfoMath(parseSignedData(bytes));
+  } catch (err) {
+    if (!(err instanceof Pkcs11exError)) {
+      assert.fail(`untyped error ${String(err)}`);
+    }
+  }
+}
+
+describe("parseSignedData on hostile input", () => {
+  const { dir, cleanup } = makeTempDir("cms-hostile-");
+  const fx = setUp(dir);
+  const pending = buildSignedData({ signer: fx.signers.ES256, contentDigest: fx.digest });
+
+  test("every truncation is a typed error", async () => {
+    const cms = await pending;
+    for (let n = 0; n < cms.length; n += 3) {
+      assert.throws(() => parseSignedData(cms.subarray(0, n)), Pkcs11exError);
+    }
+  });
+
+  test("bit flips at every other offset never crash", async () => {
+    const cms = await pending;
+    for (let i = 0; i < cms.length; i += 2) {
+      const copy = cms.slice();
+      copy[i] ^= 1 << (i % 8);
+      mustRefuseOrPass(copy);
+    }
+  });
+
+  test("huge declared lengths are refused quickly", () => {
+    for (
+      const bytes of [
+        [0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x06, 0x09],
+        [0x30, 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        [0x30, 0x80],
+      ]
+    ) {
+      const t0 = Date.now();
+      assert.throws(() => parseSignedData(new Uint8Array(bytes)), Pkcs11exError);
+      assert.ok(Date.now() - t0 < 1000);
+    }
+  });
+
+  test("deep nesting is refused without a stack overflow", () => {
+    const depth = 50_000;
+    const bytes = new Uint8Array(depth * 2);
+    for (let i = 0; i < depth; i++) bytes.set([0x30, 0x80], i * 2);
+    assert.throws(() => parseSignedData(bytes), Pkcs11exError);
+    const definite: number[] = [];
+    for (let i = 0; i < 2000; i++) definite.unshift(0x30);
+    assert.throws(() => parseSignedData(new Uint8Array(definite)), Pkcs11exError);
+  });
+
+  test("oversized input is refused before decoding", () => {
+    const big = new Uint8Array(17 * 1024 * 1024);
+    big.set([0x30, 0x84, 0x01, 0x10, 0x00, 0x00]);
+    assert.throws(
+      () => parseSignedData(big),
+      (e: unknown) => e instanceof Pkcs11exError && e.reason === "cms_codec",
+    );
+  });
+
+  test("trailing garbage and random bytes are typed errors", async () => {
+    const cms = await pending;
+    const withTail = new Uint8Array([...cms, 0x00, 0x00, 0x00]);
+    mustRefuseOrPass(withTail);
+    let seed = 7;
+    for (let k = 0; k < 200; k++) {
+      const rnd = new Uint8Array(64 + (k % 200));
+      for (let i = 0; i < rnd.length; i++) {
+        rnd[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >> 24;
+      }
+      rnd[0] = 0x30;
+      mustRefuseOrPass(rnd);
+    }
+  });
+
+  test("addUnsignedAttribute refuses hostile CMS with typed errors", async () => {
+    const cms = await pending;
+    assert.throws(
+      () => addUnsignedAttribute(cms.subarray(0, 100), "1.2.3", new Uint8Array([5, 0])),
+      Pkcs11exError,
+    );
+    assert.throws(
+      () => addUnsignedAttribute(cms, "1.2.3", "x" as unknown as Uint8Array),
+      TypeError,
+    );
+  });
+
+  test("cleanup", () => cleanup());
+});
