@@ -14,7 +14,7 @@ import {
   parseSignedData,
   verifySignerInfoMath,
 } from "../../../src/formats/cms/mod.ts";
-import { RawCertSignedData } from "../../../src/formats/cms/_schemas.ts";
+import type { RawCertSignedData } from "../../../src/formats/cms/_schemas.ts";
 import { decodeSignedData, encodeSignedData } from "../../../src/formats/cms/_decode.ts";
 import { setUp } from "./_fixtures.ts";
 
