@@ -1,0 +1,79 @@
+/** Shared helpers of the XML tests: outside verifiers (xmlsec1, xadesjs) and a pinned pipeline. */
+import * as xmldom from "@xmldom/xmldom";
+import * as xadesjs from "xadesjs";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Pkcs11exError } from "../../../src/core/errors.ts";
+import { verifyBytes } from "../../../src/core/verify_bytes.ts";
+import { parseCertificate } from "../../../src/core/x509.ts";
+import type { XmlVerifySignature } from "../../../src/formats/xml/verify.ts";
+import { run, type RunResult } from "../../_support/run.ts";
+
+/** The corpus directory (PKCS11EX_CORPUS, default ../shared/corpus next to the repo). */
+export function corpusDir(): string {
+  const repoRoot = resolve(import.meta.dirname ?? ".", "../../..");
+  return process.env.PKCS11EX_CORPUS ?? resolve(repoRoot, "../shared/corpus");
+}
+
+/** xmlsec1 with a trust anchor, X.509 key data only, and the XAdES Id attribute declared. */
+export function xmlsecVerify(dir: string, doc: string | Uint8Array, trustedPem: string): RunResult {
+  const file = join(dir, `doc-${Math.random().toString(36).slice(2)}.xml`);
+  writeFileSync(file, doc);
+  return run("xmlsec1", [
+    "--verify",
+    "--enabled-key-data",
+    "x509",
+    "--trusted-pem",
+    trustedPem,
+    "--id-attr:Id",
+    "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
+    file,
+  ]);
+}
+
+let xadesReady = false;
+
+/** Whether xadesjs (over @xmldom/xmldom and WebCrypto) accepts the document's signature. */
+export async function xadesjsVerify(text: string): Promise<boolean> {
+  if (!xadesReady) {
+    xadesjs.setNodeDependencies({
+      XMLSerializer: xmldom.XMLSerializer,
+      DOMParser: xmldom.DOMParser,
+      DOMImplementation: xmldom.DOMImplementation,
+    } as never);
+    xadesjs.Application.setEngine("NodeJS", globalThis.crypto);
+    xadesReady = true;
+  }
+  const doc = xadesjs.Parse(text);
+  const sigs = doc.getElementsByTagNameNS("http://www.w3.org/2000/09/xmldsig#", "Signature");
+  const signed = new xadesjs.SignedXml(doc);
+  signed.LoadXml(sigs[0]);
+  try {
+    return await signed.Verify();
+  } catch {
+    return false;
+  }
+}
+
+/** A stand-in for the trust pipeline: the KeyInfo leaf must be pinned, then the math runs. */
+export function pinnedPipeline(pins: Record<string, string> | "any"): XmlVerifySignature {
+  return async (parsed) => {
+    const leaf = parseCertificate(parsed.signerHint.x5c[0]);
+    const subjectId = pins === "any" ? "anyone" : pins[leaf.spkiSha256Hex];
+    if (subjectId === undefined) throw new Pkcs11exError("unknown_signer", "not pinned");
+    await verifyBytes(parsed.signedInput, parsed.signature, leaf, {
+      alg: parsed.alg,
+      encodingContext: parsed.encodingContext,
+    });
+    return { subjectId };
+  };
+}
+
+/** Flips one character of `text` at the first occurrence of `marker` (+ `shift`). */
+export function tamper(text: string, marker: string, shift = 0): string {
+  const at = text.indexOf(marker) + shift;
+  if (at < shift) throw new Error(`marker ${marker} not found`);
+  const c = text[at];
+  const r = c === "A" ? "B" : c === "0" ? "1" : c === "a" ? "b" : "A";
+  return text.slice(0, at) + r + text.slice(at + 1);
+}
