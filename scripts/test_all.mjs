@@ -4,7 +4,8 @@
 // that sums both runtimes (a failed static check counts as one failure) and exits non-zero
 // on any failure. `node scripts/test_all.mjs --only tests/ffi` narrows the suite.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
@@ -14,7 +15,9 @@ const args = process.argv.slice(2);
 const onlyIndex = args.indexOf("--only");
 const only = onlyIndex >= 0 ? args.slice(onlyIndex + 1) : [];
 const skipChecks = args.includes("--no-checks");
-const entryPoints = Object.values(JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).exports);
+const entryPoints = Object.values(
+  JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).exports,
+);
 
 let passed = 0;
 let failed = 0;
@@ -33,7 +36,9 @@ function run(label, cmd, cmdArgs, opts = {}) {
     process.stdout.write(res.stdout ?? "");
     process.stderr.write(res.stderr ?? "");
   }
-  console.log(`=== ${label}: exit ${res.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `=== ${label}: exit ${res.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return res;
 }
 
@@ -53,17 +58,74 @@ if (!skipChecks) {
 
 const targets = only.length > 0 ? only : ["tests/"];
 
-const deno = run("tests on Deno", bin("deno"), ["test", "-A", ...targets], { capture: true });
-const denoOut = `${deno.stdout}\n${deno.stderr}`;
-const denoSummary = denoOut.match(/(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/);
-if (denoSummary) {
-  passed += Number(denoSummary[1]);
-  failed += Number(denoSummary[2]);
+// A throw-away SoftHSM2 token directory per runtime: SoftHSM reads SOFTHSM2_CONF at
+// C_Initialize from the process environment, so it is set before each runtime starts.
+function softHsmEnv(runtime) {
+  const dir = mkdtempSync(join(tmpdir(), `pkcs11ex-${runtime}-`));
+  mkdirSync(join(dir, "tokens"));
+  const conf = join(dir, "softhsm2.conf");
+  writeFileSync(
+    conf,
+    `directories.tokendir = ${
+      join(dir, "tokens")
+    }\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  );
+  return { SOFTHSM2_CONF: conf };
 }
-if (!denoSummary || (deno.status !== 0 && Number(denoSummary?.[2] ?? 0) === 0)) failed += 1;
 
-const bun = run("tests on Bun", bin("bun"), ["test", "--timeout", "120000", ...targets.map((t) => `./${t}`)], {
+// Deno reports node:test `describe` blocks as tests with steps; count the leaves of its
+// JUnit report instead, so that both runtimes count the same tests.
+const junitPath = join(mkdtempSync(join(tmpdir(), "pkcs11ex-junit-")), "deno.xml");
+const deno = run("tests on Deno", bin("deno"), [
+  "test",
+  "-A",
+  `--junit-path=${junitPath}`,
+  ...targets,
+], {
   capture: true,
+  env: softHsmEnv("deno"),
+});
+const denoCounts = countJunitLeaves(junitPath);
+if (denoCounts) {
+  passed += denoCounts.passed;
+  failed += denoCounts.failed;
+}
+if (!denoCounts || (deno.status !== 0 && denoCounts.failed === 0)) failed += 1;
+
+function countJunitLeaves(path) {
+  let xml;
+  try {
+    xml = readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  const cases = [...xml.matchAll(/<testcase name="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)].map((
+    m,
+  ) => ({
+    name: m[1],
+    failed: /<failure/.test(m[2]),
+  }));
+  const isParent = (c) => cases.some((o) => o.name.startsWith(`${c.name} &gt; `));
+  let passedLeaves = 0;
+  let failedLeaves = 0;
+  for (const c of cases) {
+    if (isParent(c)) {
+      const childFailed = cases.some((o) => o.name.startsWith(`${c.name} &gt; `) && o.failed);
+      if (c.failed && !childFailed) failedLeaves += 1;
+    } else if (c.failed) failedLeaves += 1;
+    else passedLeaves += 1;
+  }
+  return { passed: passedLeaves, failed: failedLeaves };
+}
+
+const bun = run("tests on Bun", bin("bun"), [
+  "test",
+  "--timeout",
+  "120000",
+  ...targets.map((t) => `./${t}`),
+], {
+  capture: true,
+  env: softHsmEnv("bun"),
 });
 const bunOut = `${bun.stdout}\n${bun.stderr}`;
 const bunPass = bunOut.match(/^\s*(\d+) pass$/m);

@@ -89,6 +89,12 @@ export type FunctionName = (typeof FUNCTION_LIST)[number][0];
 /** The bound functions of one module, by name. */
 export type FunctionTable = Readonly<Record<FunctionName, NativeFunction>>;
 
+/** `offsetof(CK_FUNCTION_LIST, <name>)` under `abi` (after the leading `CK_VERSION`). */
+export function functionOffset(abi: Abi, name: FunctionName): number {
+  const versionSpan = abi.packed ? 2 : abi.pointerSize;
+  return versionSpan + FUNCTION_LIST.findIndex(([n]) => n === name) * abi.pointerSize;
+}
+
 const notSupported: NativeFunction = () => CKR.CKR_FUNCTION_NOT_SUPPORTED;
 
 /**
@@ -100,12 +106,14 @@ export function bindFunctionList(
   abi: Abi,
   listAddress: bigint,
 ): FunctionTable {
-  const versionSpan = abi.packed ? 2 : abi.pointerSize;
-  const bytes = adapter.read(listAddress, versionSpan + FUNCTION_LIST.length * abi.pointerSize);
+  const bytes = adapter.read(
+    listAddress,
+    functionOffset(abi, "C_WaitForSlotEvent") + abi.pointerSize,
+  );
   const view = new DataView(bytes.buffer);
   const table = {} as Record<FunctionName, NativeFunction>;
-  FUNCTION_LIST.forEach(([name, parameters], index) => {
-    const address = view.getBigUint64(versionSpan + index * abi.pointerSize, true);
+  FUNCTION_LIST.forEach(([name, parameters]) => {
+    const address = view.getBigUint64(functionOffset(abi, name), true);
     table[name] = address === 0n ? notSupported : adapter.bind(address, parameters, abi.ulongSize);
   });
   return table;

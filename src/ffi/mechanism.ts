@@ -12,9 +12,9 @@ import { type Abi, type StructLayouts, writeUlong } from "./layout.ts";
 /** RSA-PSS parameters by name. */
 export interface PssParams {
   /** The hash mechanism, e.g. `CKM_SHA256`. */
-  readonly hashAlg: keyof typeof CKM;
+  readonly hashAlg: keyof typeof CKM | string;
   /** The mask generation function, e.g. `CKG_MGF1_SHA256`. */
-  readonly mgf: keyof typeof CKG;
+  readonly mgf: keyof typeof CKG | string;
   /** The salt length in bytes. */
   readonly sLen: number;
 }
