@@ -1,0 +1,72 @@
+/**
+ * Reads the exact raw request body for the Hono JWS middleware, with a size limit, and leaves
+ * it readable by later handlers through Hono's body cache (`c.req.json()`, `text()`,
+ * `arrayBuffer()` keep working).
+ *
+ * @module
+ */
+import type { HonoRequest } from "hono";
+import { Pkcs11exError } from "../core/errors.ts";
+
+function tooLarge(limit: number): never {
+  throw new Pkcs11exError(
+    "body_too_large",
+    `Cannot verify the request: the body exceeds ${limit} bytes`,
+    {
+      detail: { limit },
+    },
+  );
+}
+
+function consumed(): never {
+  throw new Pkcs11exError(
+    "body_already_consumed",
+    "Cannot verify the request: an earlier handler already read the body; install jwsVerify first",
+  );
+}
+
+/**
+ * Returns the raw body bytes. Refuses (`body_too_large`) a declared `Content-Length` above
+ * `limit` before reading, and stops reading once the streamed bytes pass it. Refuses
+ * (`body_already_consumed`) a body that was read or parsed before in a lossy form.
+ */
+export async function readRawBody(req: HonoRequest, limit: number): Promise<Uint8Array> {
+  if (req.bodyCache.arrayBuffer !== undefined) {
+    // An earlier arrayBuffer()/bytes() read kept the exact bytes.
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.length > limit) tooLarge(limit);
+    return bytes;
+  }
+  const stream = req.raw.body;
+  if (Object.keys(req.bodyCache).length > 0 || req.raw.bodyUsed || stream?.locked === true) {
+    consumed();
+  }
+  const declared = req.header("content-length");
+  if (declared !== undefined && !(Number(declared) <= limit)) tooLarge(limit);
+
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (stream) {
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) {
+        await reader.cancel();
+        tooLarge(limit);
+      }
+      chunks.push(value);
+    }
+  }
+  if (!stream) return new Uint8Array(0);
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  // Hand the bytes back to Hono (as its bodyLimit does) and let its cache keep them.
+  req.raw = new Request(req.raw, { body });
+  return new Uint8Array(await req.arrayBuffer());
+}
