@@ -6,6 +6,7 @@
  */
 import { encodeTlv, encodeUnsignedInteger } from "../../core/x509/der.ts";
 import type { X509Certificate } from "../../core/x509.ts";
+import { dnToString, normalizeDn, parseDnString } from "../../core/x509/dn.ts";
 
 function hexBytes(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
@@ -34,4 +35,20 @@ export function encodeIssuerSerial(cert: X509Certificate): Uint8Array {
 export function issuerSerialMatches(der: Uint8Array, cert: X509Certificate): boolean {
   const expected = encodeIssuerSerial(cert);
   return der.length === expected.length && der.every((b, i) => b === expected[i]);
+}
+
+/** Whether an XML-DSig X509IssuerName (RFC 4514 text) and decimal serial name this certificate. */
+export function issuerNameSerialMatches(
+  issuerName: string,
+  serialDecimal: string,
+  cert: X509Certificate,
+): boolean {
+  if (!/^[0-9]{1,80}$/.test(serialDecimal) || BigInt(serialDecimal) !== cert.serialNumber.value) {
+    return false;
+  }
+  try {
+    return dnToString(normalizeDn(parseDnString(issuerName.trim()))) === cert.issuerNormalized;
+  } catch {
+    return false;
+  }
 }

@@ -56,10 +56,16 @@ export interface SignatureParts {
   readonly signatureValueElement: XmlElement;
   readonly signatureValue: Uint8Array;
   readonly certificates: readonly Uint8Array[];
-  readonly data: ReferenceParts;
+  /** The other references, checked by {@linkcode readDataReference} at step 5. */
+  readonly otherReferences: readonly XmlElement[];
   readonly signedProperties: ReferenceParts;
   readonly certDigest: { readonly method: string; readonly value: Uint8Array | undefined };
+  /** The DER IssuerSerialV2 of SigningCertificateV2. */
   readonly issuerSerialV2: Uint8Array | undefined;
+  /** The X509IssuerName and X509SerialNumber of a (v1) SigningCertificate. */
+  readonly issuerSerialV1:
+    | { readonly issuerName: string; readonly serialNumber: string }
+    | undefined;
   readonly signingTime: string | undefined;
   readonly timestamps: readonly SignatureTimeStampParts[];
 }
@@ -157,12 +163,19 @@ function readReference(
   }
   const type = attr(ref, "Type");
   const isRoot = target === doc.root;
-  if (isRoot !== enveloped) {
+  if (enveloped && !isRoot) {
     throw wrapping(
-      isRoot ? "data_reference_not_enveloped" : "unexpected_transform",
-      "the enveloped-signature transform is misused",
+      "data_reference_not_root",
+      "the enveloped reference does not cover the document element",
     );
   }
+  if (isRoot && !enveloped) {
+    throw wrapping(
+      "data_reference_not_enveloped",
+      "the document reference lacks the enveloped-signature transform",
+    );
+  }
+
   return {
     target,
     wholeDocument: uri === "",
@@ -179,12 +192,6 @@ export function readSignature(
   signature: XmlElement,
   ids: ReadonlyMap<string, XmlElement>,
 ): SignatureParts {
-  if (signature.parent !== doc.root) {
-    throw wrapping(
-      "signature_not_enveloped",
-      "the signature is not a child of the document element",
-    );
-  }
   const kids = childElements(signature);
   if (
     !kids[0] || !isElement(kids[0], DS_NS, "SignedInfo") || !kids[1] ||
@@ -208,20 +215,27 @@ export function readSignature(
   const [signedInfo, valueEl] = kids;
   const c14n = c14nSpec(one(signedInfo, DS_NS, "CanonicalizationMethod"));
   const signatureMethod = algorithm(one(signedInfo, DS_NS, "SignatureMethod"));
-  let data: ReferenceParts | undefined;
   let props: ReferenceParts | undefined;
+  const otherReferences: XmlElement[] = [];
   for (const refEl of childElements(signedInfo, DS_NS, "Reference")) {
+    const type = attr(refEl, "Type");
+    const uri = attr(refEl, "URI") ?? "";
+    const target = uri.startsWith("#") ? ids.get(uri.slice(1)) : undefined;
+    const isProps = type === SIGNED_PROPERTIES_TYPE ||
+      (target !== undefined && isElement(target, XADES_NS, "SignedProperties"));
+    if (!isProps) {
+      otherReferences.push(refEl);
+      continue;
+    }
     const ref = readReference(refEl, doc, ids);
-    const isProps = isElement(ref.target, XADES_NS, "SignedProperties");
-    if (ref.target === doc.root && ref.type === undefined && !data) data = ref;
-    else if (isProps && (ref.type === undefined || ref.type === SIGNED_PROPERTIES_TYPE) && !props) {
-      props = ref;
-    } else {throw wrapping(
-        "unexpected_reference",
-        "a reference covers something other than the document and its SignedProperties",
-      );}
+    if (props || !isElement(ref.target, XADES_NS, "SignedProperties")) {
+      throw wrapping(
+        "signed_properties_reference_invalid",
+        "the SignedProperties reference is ambiguous or points elsewhere",
+      );
+    }
+    props = ref;
   }
-  if (!data) throw wrapping("data_reference_missing", "no reference covers the document element");
   if (!props) {
     throw wrapping(
       "signed_properties_reference_missing",
@@ -243,19 +257,29 @@ export function readSignature(
   }
   const ssp = one(props.target, XADES_NS, "SignedSignatureProperties");
   const v2 = optional(ssp, XADES_NS, "SigningCertificateV2");
-  if (!v2) {
+  const v1 = optional(ssp, XADES_NS, "SigningCertificate");
+  if ((v1 === undefined) === (v2 === undefined)) {
     throw xmlError(
       "xades_cert_digest_mismatch",
-      "Cannot bind the signer: SigningCertificateV2 is missing",
+      "Cannot bind the signer: exactly one SigningCertificate(V2) is needed",
       {
-        kind: "signing_certificate_v2_missing",
+        kind: "signing_certificate_missing",
       },
     );
   }
-  const certs = childElements(v2, XADES_NS, "Cert");
-  if (certs.length === 0) throw malformedXml("invalid_signature_structure", v2.start, "no Cert");
+  const certs = childElements((v2 ?? v1)!, XADES_NS, "Cert");
+  if (certs.length === 0) {
+    throw malformedXml("invalid_signature_structure", (v2 ?? v1)!.start, "no Cert");
+  }
   const certDigestEl = one(certs[0], XADES_NS, "CertDigest");
-  const issuerSerialEl = optional(certs[0], XADES_NS, "IssuerSerialV2");
+  const issuerSerialEl = optional(certs[0], XADES_NS, v2 ? "IssuerSerialV2" : "IssuerSerial");
+  let issuerSerialV1: SignatureParts["issuerSerialV1"];
+  if (v1 && issuerSerialEl) {
+    issuerSerialV1 = {
+      issuerName: textContent(one(issuerSerialEl, DS_NS, "X509IssuerName")),
+      serialNumber: textContent(one(issuerSerialEl, DS_NS, "X509SerialNumber")).trim(),
+    };
+  }
   const keyInfo = optional(signature, DS_NS, "KeyInfo");
   const certificates = (keyInfo ? childElements(keyInfo, DS_NS, "X509Data") : [])
     .flatMap((d) => childElements(d, DS_NS, "X509Certificate"))
@@ -291,16 +315,52 @@ export function readSignature(
     signatureValueElement: valueEl,
     signatureValue,
     certificates,
-    data,
+    otherReferences,
     signedProperties: props,
     certDigest: {
       method: algorithm(one(certDigestEl, DS_NS, "DigestMethod")),
       value: decodeBase64(textContent(one(certDigestEl, DS_NS, "DigestValue"))),
     },
-    issuerSerialV2: issuerSerialEl
+    issuerSerialV1,
+    issuerSerialV2: v2 && issuerSerialEl
       ? decodeBase64(textContent(issuerSerialEl)) ?? new Uint8Array()
       : undefined,
     signingTime: signingTime ? textContent(signingTime).trim() : undefined,
     timestamps,
   };
+}
+
+/**
+ * Step 5: the one data reference. It must be `URI=""` (or `#Id` of the document element) with
+ * the enveloped-signature transform, and the signature must be a child of the document
+ * element: nothing else can be what the caller receives as "the signed document".
+ */
+export function readDataReference(
+  doc: XmlDocument,
+  parts: SignatureParts,
+  ids: ReadonlyMap<string, XmlElement>,
+): ReferenceParts {
+  if (parts.signature.parent !== doc.root) {
+    throw wrapping(
+      "signature_not_enveloped",
+      "the signature is not a child of the document element",
+    );
+  }
+  if (parts.otherReferences.length === 0) {
+    throw wrapping("data_reference_missing", "no reference covers the document element");
+  }
+  if (parts.otherReferences.length > 1) {
+    throw wrapping(
+      "unexpected_reference",
+      "a reference covers something other than the document and its SignedProperties",
+    );
+  }
+  const ref = readReference(parts.otherReferences[0], doc, ids);
+  if (ref.target !== doc.root || ref.type !== undefined) {
+    throw wrapping(
+      "data_reference_not_root",
+      "the data reference does not cover the document element",
+    );
+  }
+  return ref;
 }

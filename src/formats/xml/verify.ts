@@ -14,13 +14,14 @@ import { parseCertificate, type X509Certificate } from "../../core/x509.ts";
 import { encodeBase64 } from "../../core/x509/pem.ts";
 import { canonicalize } from "./c14n.ts";
 import { decodeXml } from "./decode.ts";
-import type { XmlElement } from "./dom.ts";
+import type { XmlDocument, XmlElement } from "./dom.ts";
 import { xmlError } from "./errors.ts";
 import { indexIds } from "./ids.ts";
-import { issuerSerialMatches } from "./issuer_serial.ts";
+import { issuerNameSerialMatches, issuerSerialMatches } from "./issuer_serial.ts";
 import { parseXml, type XmlLimits } from "./parser.ts";
 import {
   findSignatures,
+  readDataReference,
   readSignature,
   type ReferenceParts,
   type SignatureParts,
@@ -97,11 +98,14 @@ function checkReference(ref: ReferenceParts, bytes: Uint8Array, which: string): 
   }
 }
 
-/** Steps 1 and 2: parse, refuse duplicate Ids, locate the single signature, read it. */
-function locate(
-  doc: string | Uint8Array,
-  limits?: XmlLimits,
-): { parts: SignatureParts; root: XmlElement; docC14n: (p: SignatureParts) => Uint8Array } {
+interface Located {
+  readonly doc: XmlDocument;
+  readonly ids: ReadonlyMap<string, XmlElement>;
+  readonly parts: SignatureParts;
+}
+
+/** Steps 1 and 2: parse, locate the single signature, refuse duplicate Ids, read it. */
+function locate(doc: string | Uint8Array, limits?: XmlLimits): Located {
   const parsed = parseXml(decodeXml(doc).text, limits);
   const signatures = findSignatures(parsed);
   if (signatures.length === 0) {
@@ -117,24 +121,35 @@ function locate(
     );
   }
   const ids = indexIds(parsed);
-  const parts = readSignature(parsed, signatures[0], ids);
-  return {
-    parts,
-    root: parsed.root,
-    docC14n: (p) =>
-      canonicalize(p.data.wholeDocument ? parsed : parsed.root, {
-        // URI="" and #id node-sets carry no comments, whatever the c14n variant.
-        inclusivePrefixes: p.data.c14n.inclusivePrefixes,
-        exclude: p.signature,
-      }),
-  };
+  return { doc: parsed, ids, parts: readSignature(parsed, signatures[0], ids) };
+}
+
+/** Step 4: the SigningCertificate(V2) of the SignedProperties names the KeyInfo leaf. */
+function checkSigningCertificate(parts: SignatureParts, leaf: X509Certificate): void {
+  if (!same(parts.certDigest.value, digest(parts.certDigest.method, leaf.der))) {
+    throw xmlError(
+      "xades_cert_digest_mismatch",
+      "Cannot verify the XML signature: CertDigest does not match the KeyInfo leaf",
+    );
+  }
+  const v2 = parts.issuerSerialV2;
+  const v1 = parts.issuerSerialV1;
+  if (
+    (v2 !== undefined && !issuerSerialMatches(v2, leaf)) ||
+    (v1 !== undefined && !issuerNameSerialMatches(v1.issuerName, v1.serialNumber, leaf))
+  ) {
+    throw xmlError(
+      "xades_issuer_serial_mismatch",
+      "Cannot verify the XML signature: the IssuerSerial does not name the KeyInfo leaf",
+    );
+  }
 }
 
 /**
  * Verifies an enveloped XAdES signature (api §3.4), in order: (1) locate the single
  * `ds:Signature`; (2) extract KeyInfo and the XAdES context with the wrapping checks;
  * (3) the trust pipeline on the KeyInfo chain (which also does the signature math of
- * step 7 over the canonical SignedInfo); (4) SigningCertificateV2 binds the leaf;
+ * step 7 over the canonical SignedInfo); (4) SigningCertificate(V2) binds the leaf;
  * (5) the data digest; (6) the SignedProperties digest; then each SignatureTimeStamp.
  *
  * @example
@@ -146,7 +161,7 @@ export async function verifyXml(
   doc: string | Uint8Array,
   opts: XmlVerifyOptions,
 ): Promise<XmlVerifyResult> {
-  const { parts, root, docC14n } = locate(doc, opts.limits);
+  const { doc: parsed, ids, parts } = locate(doc, opts.limits);
   const alg = algOfSignatureMethod(parts.signatureMethod);
   const signedInfo = canonicalize(parts.signedInfo, parts.c14n);
   // Step 3 (and 7): the chain is untrusted until the pipeline resolves and validates it.
@@ -157,23 +172,18 @@ export async function verifyXml(
     encodingContext: "jose",
     signerHint: { x5c: parts.certificates.map(encodeBase64) },
   });
-  // Step 4: SigningCertificateV2 binds the KeyInfo leaf.
+  // Step 4.
   const leaf = parseCertificate(parts.certificates[0]);
-  if (!same(parts.certDigest.value, digest(parts.certDigest.method, leaf.der))) {
-    throw xmlError(
-      "xades_cert_digest_mismatch",
-      "Cannot verify the XML signature: CertDigest does not match the KeyInfo leaf",
-    );
-  }
-  if (parts.issuerSerialV2 !== undefined && !issuerSerialMatches(parts.issuerSerialV2, leaf)) {
-    throw xmlError(
-      "xades_issuer_serial_mismatch",
-      "Cannot verify the XML signature: IssuerSerialV2 does not name the KeyInfo leaf",
-    );
-  }
-  // Steps 5 and 6: the data and SignedProperties digests.
-  const signedBytes = docC14n(parts);
-  checkReference(parts.data, signedBytes, "data");
+  checkSigningCertificate(parts, leaf);
+  // Step 5: the data reference covers the document element, minus this signature.
+  const data = readDataReference(parsed, parts, ids);
+  const signedBytes = canonicalize(data.wholeDocument ? parsed : parsed.root, {
+    // URI="" and #Id node-sets carry no comments, whatever the c14n variant.
+    inclusivePrefixes: data.c14n.inclusivePrefixes,
+    exclude: parts.signature,
+  });
+  checkReference(data, signedBytes, "data");
+  // Step 6.
   checkReference(
     parts.signedProperties,
     canonicalize(parts.signedProperties.target, parts.signedProperties.c14n),
@@ -196,7 +206,7 @@ export async function verifyXml(
   return {
     subjectId,
     alg,
-    root,
+    root: parsed.root,
     signedBytes,
     certificate: leaf,
     certificates: parts.certificates,
