@@ -22,6 +22,8 @@ import type { PayloadMode } from "../formats/jws/parse.ts";
 import type { CriticalHeaderValidator } from "../formats/jws/verify.ts";
 import { readRawBody } from "./read_body.ts";
 
+export type { MiddlewareHandler } from "hono";
+
 /** Options the middleware forwards to {@linkcode JwsVerifier.jws.verify}. */
 export interface JwsVerifyCallOptions {
   /** The subject the policy must resolve. */
