@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Pkcs11exError } from "../../core/errors.ts";
+import { createHash } from "node:crypto";
 import type { DocumentSigner } from "../../core/signer.ts";
 import {
   addTimeStampToken,
@@ -12,6 +12,7 @@ import {
   estimateSignedDataSize,
   parseSignedData,
 } from "../cms/mod.ts";
+import { requestTimestamp } from "../tsp/mod.ts";
 import { PLACEHOLDER_RANGE, type PreparePdfOptions, preparePdfSignature } from "./prepare.ts";
 
 /** Gets an RFC 3161 TimeStampToken (ContentInfo DER) over a signature value. */
@@ -26,8 +27,17 @@ export interface SignPdfOptions extends Omit<PreparePdfOptions, "subFilter"> {
   tsaUrl?: string;
   /** Timeout of the TSA request in milliseconds. */
   tsaTimeoutMs?: number;
-  /** The time-stamp client (required with `tsaUrl`; `src/formats/tsp` provides one). */
+  /** The time-stamp client (default: RFC 3161 over HTTP with `src/formats/tsp`). */
   timeStamper?: TimeStamper;
+}
+
+async function defaultTimeStamper(
+  signatureValue: Uint8Array,
+  opts: { tsaUrl?: string; timeoutMs?: number },
+): Promise<Uint8Array> {
+  const digest = new Uint8Array(createHash("sha256").update(signatureValue).digest());
+  const res = await requestTimestamp({ tsaUrl: opts.tsaUrl!, digest, timeoutMs: opts.timeoutMs });
+  return res.tokenDer;
 }
 
 /** Extra placeholder room for a signature time-stamp token. */
@@ -43,7 +53,8 @@ const SLACK = 512;
  * @param opts Signature dictionary entries, field, placeholder size and B-T options.
  * @returns The signed PDF.
  * @throws {Pkcs11exError} `malformed_pdf`, `encrypted_pdf_unsupported`, `writer`, the CMS
- *   builder's reasons, `bt_failed`, and whatever the signer throws.
+ *   builder's reasons, `bt_failed` (from the time-stamp client), and whatever the signer
+ *   throws.
  *
  * @example
  * ```ts ignore
@@ -56,13 +67,6 @@ export async function signPdf(
   opts: SignPdfOptions = {},
 ): Promise<Uint8Array> {
   const bt = opts.tsaUrl !== undefined;
-  if (bt && !opts.timeStamper) {
-    throw new Pkcs11exError(
-      "bt_failed",
-      "Cannot time-stamp the PDF signature: no time-stamp client was given",
-      { detail: { kind: "no_time_stamper" } },
-    );
-  }
   const placeholderSize = opts.placeholderSize ??
     Math.min(
       PLACEHOLDER_RANGE[1],
@@ -72,7 +76,7 @@ export async function signPdf(
   let cms = await buildSignedData({ signer, contentDigest: prepared.digest("sha256") });
   if (bt) {
     const value = parseSignedData(cms).signerInfo.signature;
-    const token = await opts.timeStamper!(value, {
+    const token = await (opts.timeStamper ?? defaultTimeStamper)(value, {
       tsaUrl: opts.tsaUrl,
       timeoutMs: opts.tsaTimeoutMs,
     });

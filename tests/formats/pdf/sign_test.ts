@@ -177,7 +177,7 @@ describe("signPdf / preparePdfSignature", () => {
     );
   });
 
-  test("B-T without a time-stamp client is refused before signing", async () => {
+  test("B-T against an unreachable TSA fails with bt_failed and no signature", async () => {
     const { dir, cleanup } = makeTempDir();
     try {
       const id = makeSelfSigned(dir, "ec");
