@@ -1,6 +1,7 @@
 /** Shared helpers of the XML tests: outside verifiers (xmlsec1, xadesjs) and a pinned pipeline. */
 import * as xmldom from "@xmldom/xmldom";
 import * as xadesjs from "xadesjs";
+import { Buffer } from "node:buffer";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Pkcs11exError } from "../../../src/core/errors.ts";
@@ -76,4 +77,29 @@ export function tamper(text: string, marker: string, shift = 0): string {
   const c = text[at];
   const r = c === "A" ? "B" : c === "0" ? "1" : c === "a" ? "b" : "A";
   return text.slice(0, at) + r + text.slice(at + 1);
+}
+
+/**
+ * Re-signs a (crafted) signed document: recomputes the SignedProperties digest and the
+ * SignatureValue with `signer`, so attack documents carry valid math and only the XML
+ * checks can refuse them.
+ */
+export async function resign(
+  text: string,
+  signer: { sign(data: Uint8Array, ctx: "jose"): Promise<Uint8Array> },
+): Promise<string> {
+  const { parseXml } = await import("../../../src/formats/xml/parser.ts");
+  const { canonicalize } = await import("../../../src/formats/xml/c14n.ts");
+  const { createHash } = await import("node:crypto");
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
+  const find = (t: string, local: string) =>
+    parseXml(t).elements.find((e) => e.localName === local)!;
+  const props = find(text, "SignedProperties");
+  const digest = b64(createHash("sha256").update(canonicalize(props)).digest());
+  const marker = 'Type="http://uri.etsi.org/01903#SignedProperties"';
+  const at = text.indexOf("<ds:DigestValue>", text.indexOf(marker)) + "<ds:DigestValue>".length;
+  text = text.slice(0, at) + digest + text.slice(text.indexOf("<", at));
+  const value = b64(await signer.sign(canonicalize(find(text, "SignedInfo")), "jose"));
+  const v = text.indexOf(">", text.indexOf("<ds:SignatureValue")) + 1;
+  return text.slice(0, v) + value + text.slice(text.indexOf("<", v));
 }
