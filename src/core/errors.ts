@@ -166,6 +166,8 @@ export class Pkcs11exError extends Error {
   readonly detail: Readonly<Record<string, unknown>>;
 
   /**
+   * Makes an error with a reason, a message and optional detail and cause.
+   *
    * @param reason The spec's reason.
    * @param message A sentence that names the action that failed.
    * @param options `detail` and `cause`.
@@ -194,6 +196,8 @@ export class ConfigError extends Pkcs11exError {
   readonly path: string;
 
   /**
+   * Makes a configuration error for the key at `path`.
+   *
    * @param path The dotted key path, e.g. `slots.legal_proxy.pinCallback`.
    * @param problem What is wrong with it.
    * @param options `detail` and `cause`.

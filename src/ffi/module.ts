@@ -33,62 +33,103 @@ import { Session } from "./session.ts";
 
 /** A `CK_VERSION`. */
 export interface Version {
+  /** The major version number. */
   readonly major: number;
+  /** The minor version number. */
   readonly minor: number;
 }
 
 /** `CK_INFO`, decoded. */
 export interface ModuleInfo {
+  /** The Cryptoki version the module implements. */
   readonly cryptokiVersion: Version;
+  /** The manufacturer, blank padding removed. */
   readonly manufacturerId: string;
+  /** The raw flags. */
   readonly flags: number;
+  /** The library description, blank padding removed. */
   readonly libraryDescription: string;
+  /** The library version. */
   readonly libraryVersion: Version;
 }
 
 /** `CK_SLOT_INFO`, decoded. */
 export interface SlotInfo {
+  /** The slot id. */
   readonly slotId: bigint;
+  /** The slot description, blank padding removed. */
   readonly description: string;
+  /** The manufacturer, blank padding removed. */
   readonly manufacturerId: string;
+  /** The raw flags. */
   readonly flags: number;
+  /** The names of the flags that are set. */
   readonly flagNames: readonly string[];
+  /** Whether a token is in the slot. */
   readonly tokenPresent: boolean;
+  /** The hardware version. */
   readonly hardwareVersion: Version;
+  /** The firmware version. */
   readonly firmwareVersion: Version;
 }
 
 /** `CK_TOKEN_INFO`, decoded; counters are `null` when the token says unavailable. */
 export interface TokenInfo {
+  /** The slot id. */
   readonly slotId: bigint;
+  /** The token label, blank padding removed. */
   readonly label: string;
+  /** The manufacturer, blank padding removed. */
   readonly manufacturerId: string;
+  /** The token model, blank padding removed. */
   readonly model: string;
+  /** The token serial number, blank padding removed. */
   readonly serialNumber: string;
+  /** The raw flags. */
   readonly flags: number;
+  /** The names of the flags that are set. */
   readonly flagNames: readonly string[];
+  /** `ulMaxSessionCount`, or `null` when unavailable. */
   readonly maxSessionCount: number | null;
+  /** `ulSessionCount`, or `null` when unavailable. */
   readonly sessionCount: number | null;
+  /** `ulMaxRwSessionCount`, or `null` when unavailable. */
   readonly maxRwSessionCount: number | null;
+  /** `ulRwSessionCount`, or `null` when unavailable. */
   readonly rwSessionCount: number | null;
+  /** `ulMaxPinLen`, or `null` when unavailable. */
   readonly maxPinLen: number | null;
+  /** `ulMinPinLen`, or `null` when unavailable. */
   readonly minPinLen: number | null;
+  /** `ulTotalPublicMemory`, or `null` when unavailable. */
   readonly totalPublicMemory: number | null;
+  /** `ulFreePublicMemory`, or `null` when unavailable. */
   readonly freePublicMemory: number | null;
+  /** `ulTotalPrivateMemory`, or `null` when unavailable. */
   readonly totalPrivateMemory: number | null;
+  /** `ulFreePrivateMemory`, or `null` when unavailable. */
   readonly freePrivateMemory: number | null;
+  /** The hardware version. */
   readonly hardwareVersion: Version;
+  /** The firmware version. */
   readonly firmwareVersion: Version;
+  /** The token clock (`YYYYMMDDhhmmss00`), empty without a clock. */
   readonly utcTime: string;
 }
 
 /** `CK_MECHANISM_INFO`, decoded, with the mechanism's name. */
 export interface MechanismInfo {
+  /** The mechanism type. */
   readonly type: number;
+  /** The mechanism name (`CKM_…`) or its hex value. */
   readonly name: string;
+  /** The smallest key size. */
   readonly minKeySize: number;
+  /** The largest key size. */
   readonly maxKeySize: number;
+  /** The raw flags. */
   readonly flags: number;
+  /** The names of the flags that are set. */
   readonly flagNames: readonly string[];
 }
 

@@ -21,9 +21,13 @@ import { checkRv } from "./rv.ts";
 
 /** `CK_SESSION_INFO`, decoded. */
 export interface SessionInfo {
+  /** The slot of the session. */
   readonly slotId: bigint;
+  /** The session state (`CKS_…`). */
   readonly state: number;
+  /** The session flags (`CKF_RW_SESSION`, …). */
   readonly flags: number;
+  /** The device-specific error code. */
   readonly deviceError: number;
   /** Whether the session state says a user or SO is logged in. */
   readonly loggedIn: boolean;
@@ -31,7 +35,9 @@ export interface SessionInfo {
 
 /** The handles of a generated key pair. */
 export interface KeyPairHandles {
+  /** The public key handle. */
   readonly publicKey: bigint;
+  /** The private key handle. */
   readonly privateKey: bigint;
 }
 
