@@ -1,0 +1,18 @@
+/**
+ * XAdES (XML) signing and verification: enveloped B-B / B-T signatures with exclusive
+ * c14n, verified in the seven steps of api §3.4 and safe against signature wrapping.
+ *
+ * @module
+ */
+export { signXml, type TimestampRequester, type XmlSignOptions } from "./sign.ts";
+export {
+  verifyXml,
+  type XmlSignerHint,
+  type XmlVerifyOptions,
+  type XmlVerifyResult,
+  type XmlVerifySignature,
+  type XmlVerifyTimestamp,
+} from "./verify.ts";
+export { type C14nOptions, canonicalize, EXC_C14N, EXC_C14N_WITH_COMMENTS } from "./c14n.ts";
+export { parseXml, type XmlLimits } from "./parser.ts";
+export type { XmlDocument, XmlElement, XmlNode } from "./dom.ts";
