@@ -73,3 +73,53 @@ export function text(bytes: Uint8Array): string {
 export function bytes(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 }
+
+/**
+ * A classic-xref PDF from object bodies (`bodies[i]` is object i + 1), with a correct table;
+ * `trailer` is inserted into the trailer dictionary.
+ */
+export function buildPdf(bodies: string[], trailer = "/Root 1 0 R"): Uint8Array {
+  let s = "%PDF-1.7\n";
+  const offsets: number[] = [];
+  bodies.forEach((b, i) => {
+    offsets.push(s.length);
+    s += `${i + 1} 0 obj\n${b}\nendobj\n`;
+  });
+  const xref = s.length;
+  s += `xref\n0 ${bodies.length + 1}\n0000000000 65535 f\r\n`;
+  for (const o of offsets) s += `${String(o).padStart(10, "0")} 00000 n\r\n`;
+  s += `trailer\n<</Size ${bodies.length + 1} ${trailer}>>\nstartxref\n${xref}\n%%EOF\n`;
+  return bytes(s);
+}
+
+/** Appends an incremental update (classic table) replacing or adding objects. */
+export function appendUpdate(
+  pdf: Uint8Array,
+  objects: Record<number, string>,
+  trailer: string,
+): Uint8Array {
+  const base = text(pdf);
+  const prev = Number(/startxref\s+(\d+)\s+%%EOF\s*$/.exec(base)![1]);
+  let s = "\n";
+  const entries: [number, number][] = [];
+  for (const [num, body] of Object.entries(objects)) {
+    entries.push([Number(num), base.length + s.length]);
+    s += `${num} 0 obj\n${body}\nendobj\n`;
+  }
+  const xref = base.length + s.length;
+  s += "xref\n";
+  for (const [num, off] of entries) s += `${num} 1\n${String(off).padStart(10, "0")} 00000 n\r\n`;
+  s += `trailer\n<<${trailer} /Prev ${prev}>>\nstartxref\n${xref}\n%%EOF\n`;
+  return bytes(base + s);
+}
+
+/** A one-page classic-xref PDF (catalog 1, pages 2, page 3, content 4). */
+export function minimalPdf(): Uint8Array {
+  const content = "BT /F1 12 Tf 10 10 Td (signed text) Tj ET";
+  return buildPdf([
+    "<</Type/Catalog/Pages 2 0 R>>",
+    "<</Type/Pages/Kids[3 0 R]/Count 1>>",
+    "<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]/Contents 4 0 R>>",
+    `<</Length ${content.length}>>\nstream\n${content}\nendstream`,
+  ], "/Root 1 0 R");
+}
