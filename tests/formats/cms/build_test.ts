@@ -129,7 +129,7 @@ describe("buildSignedData", () => {
       for (let i = 0; i < 5; i++) {
         const real = await buildSignedData({ signer, contentDigest: fx.digest });
         assert.ok(real.length <= estimate, `${alg}: ${real.length} > ${estimate}`);
-        assert.ok(estimate - real.length <= 2, `${alg}: estimate too loose`);
+        assert.ok(estimate - real.length <= 8, `${alg}: estimate too loose`);
       }
     }
   });
