@@ -71,7 +71,7 @@ export type {
 } from "./src/ffi/module.ts";
 export { Session } from "./src/ffi/session.ts";
 export type { KeyPairHandles, SessionInfo } from "./src/ffi/session.ts";
-export type { NativeMechanism } from "./src/ffi/mechanism.ts";
+export type { NativeMechanism, PssParams } from "./src/ffi/mechanism.ts";
 export type { AttributeTemplate, AttributeValue } from "./src/ffi/attributes.ts";
 export { CKA, CKF_TOKEN, CKK, CKM, CKO, CKR, rvName } from "./src/ffi/constants.ts";
 export type { AttributeName, MechanismName, RvName } from "./src/ffi/constants.ts";

@@ -52,7 +52,7 @@ if (!skipChecks) {
   check("type check", bin("deno"), ["check", "mod.ts", "tests/", "bench/", "scripts/"]);
   check("lint", bin("deno"), ["lint"]);
   check("format", bin("deno"), ["fmt", "--check"]);
-  check("doc lint", bin("deno"), ["doc", "--lint", ...entryPoints]);
+  check("doc lint", bin("deno"), ["doc", "--lint", ...docLintEntryPoints]);
   check("publish dry run", bin("deno"), ["publish", "--dry-run", "--allow-dirty"]);
 }
 

@@ -8,7 +8,6 @@
  */
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate } from "@peculiar/asn1-x509";
-import type { KeyUsageType } from "@peculiar/asn1-x509";
 import { Pkcs11exError } from "./errors.ts";
 import { readChildren, readWhole, type Tlv, tlvBytes } from "./x509/der.ts";
 import { decodeName, type Dn, dnToString, normalizeDn } from "./x509/dn.ts";
@@ -19,7 +18,17 @@ import { describePublicKey, type KeyType, type NamedCurve } from "./x509/public_
 
 export type { Dn, DnAttribute } from "./x509/dn.ts";
 export type { KeyType, NamedCurve } from "./x509/public_key.ts";
-export type { KeyUsageType };
+/** A key usage bit of the keyUsage extension (RFC 5280 §4.2.1.3). */
+export type KeyUsageType =
+  | "digitalSignature"
+  | "nonRepudiation"
+  | "keyEncipherment"
+  | "dataEncipherment"
+  | "keyAgreement"
+  | "keyCertSign"
+  | "crlSign"
+  | "encipherOnly"
+  | "decipherOnly";
 
 /** Certificates larger than this are refused as malformed (no real certificate comes close). */
 export const MAX_CERTIFICATE_BYTES = 1024 * 1024;

@@ -14,7 +14,7 @@ export interface PssParams {
   /** The hash mechanism, e.g. `CKM_SHA256`. */
   readonly hashAlg: keyof typeof CKM | string;
   /** The mask generation function, e.g. `CKG_MGF1_SHA256`. */
-  readonly mgf: keyof typeof CKG | string;
+  readonly mgf: string;
   /** The salt length in bytes. */
   readonly sLen: number;
 }

@@ -14,6 +14,8 @@
  */
 import { load } from "./load.ts";
 
+export { load };
+
 export type { Pkcs12Bundle, Pkcs12LoadOptions } from "./load.ts";
 export type { X509Certificate } from "../core/x509.ts";
 

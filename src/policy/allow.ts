@@ -21,13 +21,21 @@ export interface AllowOptions {
 export class Allow implements Policy {
   readonly #subjectId?: string;
 
-  /** @throws {ConfigError} in production. */
+  /**
+   * Makes the accept-all test policy.
+   *
+   * @throws {ConfigError} in production.
+   */
   constructor(opts: AllowOptions = {}) {
     this.checkEnvironment(opts.environment);
     this.#subjectId = opts.subjectId;
   }
 
-  /** @throws {ConfigError} when `environment` is `production`. */
+  /**
+   * Refuses production.
+   *
+   * @throws {ConfigError} when `environment` is `production`.
+   */
   checkEnvironment(environment: string | undefined): void {
     if (environment === "production") {
       throw new ConfigError(

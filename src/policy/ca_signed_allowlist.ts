@@ -64,7 +64,11 @@ export class CASignedAllowlist implements Policy {
   readonly #allow: Allowlist;
   readonly #opts: CASignedAllowlistOptions;
 
-  /** @throws {ConfigError} on an unreadable bundle, a bad entry, or production without revocation. */
+  /**
+   * Makes the policy from a CA bundle and an allowlist.
+   *
+   * @throws {ConfigError} on an unreadable bundle, a bad entry, or production without revocation.
+   */
   constructor(opts: CASignedAllowlistOptions) {
     if (
       opts.revocationUnknownPolicy !== undefined &&
@@ -78,7 +82,11 @@ export class CASignedAllowlist implements Policy {
     this.checkEnvironment(opts.environment);
   }
 
-  /** @throws {ConfigError} in production when neither crlFetcher nor ocspCheck is set. */
+  /**
+   * Refuses production without a revocation source.
+   *
+   * @throws {ConfigError} in production when neither crlFetcher nor ocspCheck is set.
+   */
   checkEnvironment(environment: string | undefined): void {
     if (environment === "production" && !this.#opts.crlFetcher && !this.#opts.ocspCheck) {
       throw new ConfigError(

@@ -23,3 +23,5 @@ export {
   verifyPipeline,
 } from "./pipeline.ts";
 export type { CertificateInput } from "./_certificate_input.ts";
+export type { SignatureAlgorithmId } from "./helpers/signed_by.ts";
+export type { KeyFacts } from "../core/algorithms/registry.ts";

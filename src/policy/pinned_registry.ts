@@ -50,7 +50,11 @@ export class PinnedRegistry implements Policy {
   #byThumbprint = new Map<string, X509Certificate>();
   #byKid = new Map<string, X509Certificate>();
 
-  /** @param opts pins, stored certificates and kid mappings. */
+  /**
+   * Makes a registry from pins, stored certificates and kid mappings.
+   *
+   * @param opts pins, stored certificates and kid mappings.
+   */
   constructor(opts: PinnedRegistryOptions = {}) {
     for (const [hex, id] of Object.entries(opts.pins ?? {})) this.put(hex, id);
     for (const cert of toCertificates(opts.certificates ?? [])) {

@@ -38,10 +38,19 @@ export function makeSelfSigned(
     : ["-algorithm", "ED25519"];
   runOk("openssl", ["genpkey", ...keyArgs, "-out", keyPath]);
   runOk("openssl", [
-    "req", "-new", "-x509", "-key", keyPath, "-out", certPath,
-    "-days", String(opts.days ?? 30),
-    "-subj", opts.subject ?? `/CN=${name}/O=pkcs11ex tests/C=CL`,
-    "-addext", "keyUsage=critical,digitalSignature,nonRepudiation",
+    "req",
+    "-new",
+    "-x509",
+    "-key",
+    keyPath,
+    "-out",
+    certPath,
+    "-days",
+    String(opts.days ?? 30),
+    "-subj",
+    opts.subject ?? `/CN=${name}/O=pkcs11ex tests/C=CL`,
+    "-addext",
+    "keyUsage=critical,digitalSignature,nonRepudiation",
   ]);
   const certDer = runOk("openssl", ["x509", "-in", certPath, "-outform", "DER"]).stdoutBytes;
   return {

@@ -12,19 +12,8 @@ import type { KeyType } from "../x509.ts";
 export type HashName = "sha256" | "sha384" | "sha512" | "none";
 
 /** A PKCS#11 mechanism as plain data; the FFI layer builds the `CK_MECHANISM` from it. */
-export interface MechanismSpec {
-  /** The mechanism name (`CKM_SHA256_RSA_PKCS`, `CKM_ECDSA`, …). */
-  mechanism:
-    | "CKM_SHA256_RSA_PKCS"
-    | "CKM_RSA_PKCS"
-    | "CKM_SHA256_RSA_PKCS_PSS"
-    | "CKM_RSA_PKCS_PSS"
-    | "CKM_ECDSA"
-    | "CKM_EDDSA"
-    | string;
-  /** `CK_RSA_PKCS_PSS_PARAMS` for the PSS mechanisms. */
-  pss?: { hashAlg: "CKM_SHA256" | string; mgf: "CKG_MGF1_SHA256" | string; sLen: number };
-}
+export type { MechanismSpec } from "../../ffi/mechanism.ts";
+import type { MechanismSpec } from "../../ffi/mechanism.ts";
 
 /**
  * How a token signs: the mechanism, and what bytes go into `C_Sign` — the message itself,
