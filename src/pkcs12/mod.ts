@@ -17,7 +17,14 @@ import { load } from "./load.ts";
 export { load };
 
 export type { Pkcs12Bundle, Pkcs12LoadOptions } from "./load.ts";
-export type { X509Certificate } from "../core/x509.ts";
+export type {
+  Dn,
+  DnAttribute,
+  KeyType,
+  KeyUsageType,
+  NamedCurve,
+  X509Certificate,
+} from "../core/x509.ts";
 
 /** The PKCS#12 loader. */
 export const PKCS12: { readonly load: typeof load } = Object.freeze({ load });
