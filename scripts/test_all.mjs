@@ -18,6 +18,9 @@ const skipChecks = args.includes("--no-checks");
 const entryPoints = Object.values(
   JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).exports,
 );
+// `deno doc --lint` follows `./hono`'s return type into Hono's own .d.ts files and flags their
+// undocumented types; our side of that entry point is checked by type check and lint.
+const docLintEntryPoints = entryPoints.filter((p) => p !== "./src/middleware/hono.ts");
 
 let passed = 0;
 let failed = 0;
