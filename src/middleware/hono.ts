@@ -27,7 +27,7 @@ export type { MiddlewareHandler } from "hono";
 /** Options the middleware forwards to {@linkcode JwsVerifier.jws.verify}. */
 export interface JwsVerifyCallOptions {
   /** The subject the policy must resolve. */
-  expectedSubject?: unknown;
+  expectedSubject?: string;
   /** Forwarded to the policy's `resolve` and `validate`. */
   policyOpts?: Readonly<Record<string, unknown>>;
   /** Payload modes accepted (`b64false`, `b64true`). */
@@ -47,7 +47,7 @@ export interface JwsVerifier {
       jws: string,
       payload: Uint8Array,
       opts?: JwsVerifyCallOptions,
-    ): Promise<{ readonly subjectId: unknown }>;
+    ): Promise<{ readonly subjectId: string }>;
   };
 }
 
@@ -79,7 +79,7 @@ export interface JwsVerifyOptions<AssignKey extends string = "pkcs11exSubject">
 
 /** The context variables the middleware sets; use as `new Hono<{ Variables: Variables }>()`. */
 export type Variables<AssignKey extends string = "pkcs11exSubject"> = {
-  [K in AssignKey]: unknown;
+  [K in AssignKey]: string;
 };
 
 /** The default body limit: 1 MiB. */
@@ -145,7 +145,7 @@ export function jwsVerify<AssignKey extends string = "pkcs11exSubject">(
   };
 
   return async function jwsVerify(c: Context<{ Variables: Variables<AssignKey> }>, next) {
-    let subjectId: unknown;
+    let subjectId: string;
     try {
       const jws = c.req.header(headerName);
       if (jws === undefined || jws === "") {

@@ -10,9 +10,7 @@ import {
 import { signJws } from "../../src/formats/jws/sign.ts";
 import { verifyJws } from "../../src/formats/jws/verify.ts";
 import { encodeBase64url } from "../../src/formats/jws/base64.ts";
-import { parseCertificate } from "../../src/core/x509.ts";
-import { identityFor, withTempIdentities } from "../formats/jws/_identities.ts";
-import { stubPipeline } from "../formats/jws/_stub_pipeline.ts";
+import { identityFor, pinned, withTempIdentities } from "../formats/jws/_identities.ts";
 import { makeExpired } from "./_expired.ts";
 import { serve } from "./_server.ts";
 
@@ -22,19 +20,11 @@ const { good, stranger, expired } = withTempIdentities((dir) => ({
   stranger: identityFor(dir, "ES256", { name: "stranger" }),
   expired: makeExpired(dir),
 }));
-const pins = {
-  [parseCertificate(good.identity.certDer).spkiSha256Hex]: "acme",
-  [parseCertificate(expired.identity.certDer).spkiSha256Hex]: "old-acme",
-};
+const policy = pinned([[good, "acme"], [expired, "old-acme"]]);
 const verifier: JwsVerifier = {
   jws: {
     verify: (jws, payload, opts) =>
-      verifyJws(jws, payload, {
-        policy: { pins },
-        allowedAlgs: ["ES256"],
-        pipeline: stubPipeline,
-        ...opts,
-      }),
+      verifyJws(jws, payload, { policy, allowedAlgs: ["ES256"], ...opts }),
   },
 };
 

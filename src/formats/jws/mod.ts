@@ -7,7 +7,6 @@ export { signJws, type SignJwsOptions } from "./sign.ts";
 export {
   type CriticalHeaderContext,
   type CriticalHeaderValidator,
-  type PipelineResult,
   verifyJws,
   type VerifyJwsOptions,
   type VerifyJwsResult,

@@ -5,32 +5,23 @@
  * @module
  */
 import { Pkcs11exError } from "../../core/errors.ts";
-import type { Parsed } from "../../core/format.ts";
 import type { AlgorithmRegistry } from "../../core/algorithms/types.ts";
+import type { VerifyBackend } from "../../core/verify_bytes.ts";
 import type { X509Certificate } from "../../core/x509.ts";
-import { type JwsSignerHint, parseDetachedJws, type PayloadMode } from "./parse.ts";
+import { type PipelineInput, type PipelineResult, verifyPipeline } from "../../policy/pipeline.ts";
+import type { Policy } from "../../policy/types.ts";
+import { parseDetachedJws, type PayloadMode } from "./parse.ts";
 
-/** What the verification pipeline returns. */
-export interface PipelineResult {
-  /** The subject the policy resolved. */
-  readonly subjectId: unknown;
-  /** The signer's (now trusted) certificate. */
-  readonly certificate: X509Certificate;
-}
-
-/** The shared verification pipeline (src/policy/pipeline.ts), steps 2–8 of api §2.3.1. */
-export type VerifyPipeline = (request: {
-  parsed: Parsed<JwsSignerHint>;
-  policy: unknown;
-  allowedAlgs: readonly string[];
-  algorithms?: AlgorithmRegistry;
-  opts: { expectedSubject?: unknown; policyOpts?: Readonly<Record<string, unknown>> };
-}) => Promise<PipelineResult>;
+/**
+ * A verification pipeline: {@linkcode verifyPipeline} (the default) or a wrapper around it,
+ * e.g. one that adds telemetry. It must run steps 2–8 of api §2.3.1.
+ */
+export type VerifyPipeline = (input: PipelineInput) => Promise<PipelineResult>;
 
 /** What a critical-header validator learns about the verified signer. */
 export interface CriticalHeaderContext {
   /** The subject the policy resolved. */
-  readonly subjectId: unknown;
+  readonly subjectId: string;
   /** The signer's certificate. */
   readonly certificate: X509Certificate;
 }
@@ -47,34 +38,42 @@ export type CriticalHeaderValidator = (
 
 /** Options of {@linkcode verifyJws}. */
 export interface VerifyJwsOptions {
-  /** The trust policy (api §2.3). */
-  policy: unknown;
+  /** The trust policy (api §2.3): `PinnedRegistry`, `CASignedAllowlist` or your own. */
+  policy: Policy;
   /** The effective algorithm allowlist. */
   allowedAlgs: readonly string[];
   /** The algorithm registry (default: the built-ins). */
   algorithms?: AlgorithmRegistry;
   /** The subject the policy must resolve, if set. */
-  expectedSubject?: unknown;
+  expectedSubject?: string;
   /** Forwarded to the policy's `resolve` and `validate`. */
   policyOpts?: Readonly<Record<string, unknown>>;
+  /** Allowed clock skew for certificate validity, in ms (default 30 000). */
+  maxClockSkew?: number;
+  /** The time certificates are judged at (default now). */
+  validationTime?: Date;
+  /** Where the signature math runs (default: WebCrypto). */
+  backend?: VerifyBackend;
   /** Payload modes accepted (default `["b64false"]`; Open Banking ≥ 3.1.4 uses `b64true`). */
   payloadModes?: readonly PayloadMode[];
   /** Extra `crit` names this verifier understands, each with its validator. */
   criticalHeaders?: Readonly<Record<string, CriticalHeaderValidator>>;
-  /** The verification pipeline. */
-  pipeline: VerifyPipeline;
+  /** The verification pipeline (default {@linkcode verifyPipeline}). */
+  pipeline?: VerifyPipeline;
 }
 
 /** The result of a successful {@linkcode verifyJws}. */
 export interface VerifyJwsResult {
   /** The subject the policy resolved. */
-  readonly subjectId: unknown;
+  readonly subjectId: string;
   /** The protected header. */
   readonly header: Readonly<Record<string, unknown>>;
   /** The verified algorithm. */
   readonly alg: string;
   /** The signer's certificate. */
   readonly certificate: X509Certificate;
+  /** The rest of the chain the policy resolved (leaf excluded). */
+  readonly chain: readonly X509Certificate[];
 }
 
 const ENCODER = new TextEncoder();
@@ -106,12 +105,19 @@ export async function verifyJws(
     payloadModes: opts.payloadModes,
     criticalHeaders: Object.keys(validators),
   });
-  const { subjectId, certificate } = await opts.pipeline({
+  const pipeline = opts.pipeline ?? verifyPipeline;
+  const { subjectId, certificate, chain } = await pipeline({
     parsed,
     policy: opts.policy,
     allowedAlgs: opts.allowedAlgs,
     algorithms: opts.algorithms,
-    opts: { expectedSubject: opts.expectedSubject, policyOpts: opts.policyOpts },
+    backend: opts.backend,
+    opts: {
+      expectedSubject: opts.expectedSubject,
+      policyOpts: opts.policyOpts,
+      maxClockSkew: opts.maxClockSkew,
+      validationTime: opts.validationTime,
+    },
   });
   const crit = Array.isArray(parsed.header.crit) ? parsed.header.crit as string[] : [];
   for (const name of crit) {
@@ -127,5 +133,5 @@ export async function verifyJws(
       );
     }
   }
-  return { subjectId, header: parsed.header, alg: parsed.alg, certificate };
+  return { subjectId, header: parsed.header, alg: parsed.alg, certificate, chain };
 }

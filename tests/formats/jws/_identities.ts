@@ -1,7 +1,9 @@
-/** Software identities for the JWS tests: one self-signed certificate per algorithm. */
+/** Software identities for the JWS tests (one self-signed certificate per algorithm) and pins. */
 import { makeSelfSigned, softwareSigner, type TestIdentity } from "../../_support/software_keys.ts";
 import { makeTempDir } from "../../_support/tmp.ts";
 import type { DocumentSigner } from "../../../src/core/signer.ts";
+import { parseCertificate } from "../../../src/core/x509.ts";
+import { PinnedRegistry } from "../../../src/policy/pinned_registry.ts";
 
 /** The algorithms the interop tests cover. */
 export const ALGS = ["PS256", "RS256", "ES256", "EdDSA"] as const;
@@ -36,4 +38,16 @@ export function withTempIdentities<T>(make: (dir: string) => T): T {
   } finally {
     cleanup();
   }
+}
+
+/** A real {@linkcode PinnedRegistry} pinning each identity's key to its subject. */
+export function pinned(entries: readonly [{ identity: TestIdentity }, string][]): PinnedRegistry {
+  return new PinnedRegistry({
+    pins: Object.fromEntries(
+      entries.map(([{ identity }, subject]) => [
+        parseCertificate(identity.certDer).spkiSha256Hex,
+        subject,
+      ]),
+    ),
+  });
 }

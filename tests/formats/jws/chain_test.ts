@@ -4,10 +4,8 @@ import { chainPayload, chainSignJws, verifyChainJws } from "../../../src/formats
 import { signJws } from "../../../src/formats/jws/sign.ts";
 import type { VerifyJwsOptions } from "../../../src/formats/jws/verify.ts";
 import { isPkcs11exError } from "../../../src/core/errors.ts";
-import { parseCertificate } from "../../../src/core/x509.ts";
 import type { DocumentSigner } from "../../../src/core/signer.ts";
-import { identityFor, withTempIdentities } from "./_identities.ts";
-import { stubPipeline } from "./_stub_pipeline.ts";
+import { identityFor, pinned, withTempIdentities } from "./_identities.ts";
 
 const enc = new TextEncoder();
 const [alice, bank, mallory] = withTempIdentities((dir) => [
@@ -15,11 +13,9 @@ const [alice, bank, mallory] = withTempIdentities((dir) => [
   identityFor(dir, "PS256", { name: "bank" }),
   identityFor(dir, "ES256", { name: "mallory" }),
 ]);
-const pin = (id: typeof alice) => parseCertificate(id.identity.certDer).spkiSha256Hex;
 const opts: VerifyJwsOptions = {
-  policy: { pins: { [pin(alice)]: "alice", [pin(bank)]: "bank" } },
+  policy: pinned([[alice, "alice"], [bank, "bank"]]),
   allowedAlgs: ["ES256", "PS256"],
-  pipeline: stubPipeline,
 };
 const payload = enc.encode('{"transfer":"100.00 CLP"}');
 const other = enc.encode('{"transfer":"999999.00 CLP"}');

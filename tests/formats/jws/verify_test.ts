@@ -7,10 +7,8 @@ import { signJws } from "../../../src/formats/jws/sign.ts";
 import { verifyJws, type VerifyJwsOptions } from "../../../src/formats/jws/verify.ts";
 import { encodeBase64url } from "../../../src/formats/jws/base64.ts";
 import { isPkcs11exError, type Pkcs11exReason } from "../../../src/core/errors.ts";
-import { parseCertificate } from "../../../src/core/x509.ts";
 import type { DocumentSigner } from "../../../src/core/signer.ts";
-import { ALGS, identityFor, withTempIdentities } from "./_identities.ts";
-import { stubPipeline } from "./_stub_pipeline.ts";
+import { ALGS, identityFor, pinned, withTempIdentities } from "./_identities.ts";
 
 const enc = new TextEncoder();
 const ids = withTempIdentities((dir) => [
@@ -19,15 +17,9 @@ const ids = withTempIdentities((dir) => [
 ]);
 const [ps, , es] = ids;
 const stranger = ids[4];
-const pins = Object.fromEntries(
-  ids.slice(0, 4).map((
-    id,
-  ) => [parseCertificate(id.identity.certDer).spkiSha256Hex, `subj-${id.alg}`]),
-);
 const base: VerifyJwsOptions = {
-  policy: { pins },
+  policy: pinned(ids.slice(0, 4).map((id) => [id, `subj-${id.alg}`])),
   allowedAlgs: [...ALGS],
-  pipeline: stubPipeline,
 };
 const payload = enc.encode('{"amount":"10.00"}');
 
