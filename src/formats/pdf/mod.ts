@@ -25,3 +25,11 @@ export {
   type VerifyPdfOptions,
   verifyPdfSignatures,
 } from "./verify.ts";
+export {
+  type PdfTimestampResult,
+  type PdfTrustResult,
+  pdfTrustStep,
+  verifyPdfSignaturesWithPolicy,
+  verifyPdfWithPolicy,
+  type VerifyPdfWithPolicyOptions,
+} from "./verify_policy.ts";

@@ -1,15 +1,26 @@
 /**
  * PAdES verification orchestration (api §3.3), every step a refusal point, per signature:
  * locate the signature dictionaries → `/ByteRange` and `/Contents` structure → changes after
- * the signed revision (append / shadow attacks) → CMS parse → message digest → the caller's
- * trust pipeline and signature math.
+ * the signed revision (append / shadow attacks) → CMS parse → the caller's trust step, which
+ * runs the allowlist gate, then {@linkcode PdfSignatureToVerify.checkMessageDigest}, then the
+ * signature math. A trust step that never calls `checkMessageDigest` still gets it checked
+ * after it returns: the digest is never skipped.
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { Pkcs11exError } from "../../core/errors.ts";
-import { type ParsedSignedData, parseSignedData } from "../cms/mod.ts";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { TSTInfo } from "@peculiar/asn1-tsp";
+import {
+  OID_SHA256,
+  OID_SHA384,
+  OID_SHA512,
+  OID_TST_INFO,
+  type ParsedSignedData,
+  parseSignedData,
+} from "../cms/mod.ts";
+import { cmsSignerHint } from "./_cms_pipeline.ts";
 import type { PdfReadLimits } from "./_limits.ts";
 import { inspectPdfSignatures, type PdfSignatureInfo } from "./inspect.ts";
 
@@ -23,6 +34,12 @@ export interface PdfSignatureToVerify {
   signedRanges: [Uint8Array, Uint8Array];
   /** A JOSE-style signer hint synthesized from the CMS certificates (leaf first). */
   hint: { x5c: string[] };
+  /**
+   * Compares the hash of the signed ranges with the CMS messageDigest (a document
+   * time-stamp: with its TSTInfo message imprint); throws `message_digest_mismatch`.
+   * Without signed attributes there is nothing to compare (the math covers the content).
+   */
+  checkMessageDigest: () => void;
 }
 
 /** Options of {@linkcode verifyPdf}. */
@@ -120,25 +137,62 @@ async function verifyOne<T>(
   const [, a, b, c] = info.byteRange!;
   const signedRanges: [Uint8Array, Uint8Array] = [pdf.subarray(0, a), pdf.subarray(b, b + c)];
   const cms = parseSignedData(info.contentsDer!);
-  const md = cms.signerInfo.messageDigest;
-  if (md) {
-    const h = createHash(cms.signerInfo.digestAlgorithm);
-    for (const r of signedRanges) h.update(r);
-    const actual = new Uint8Array(h.digest());
-    if (!sameBytes(actual, md)) {
-      throw new Pkcs11exError(
-        "message_digest_mismatch",
-        "Cannot verify the PDF signature: the signed bytes do not match the CMS messageDigest",
-      );
-    }
-  }
-  const hint = {
-    x5c: [cms.leaf.der, ...cms.certificates.filter((_, i) => i !== cms.leafIndex)]
-      .map((d) => Buffer.from(d).toString("base64")),
+  const hint = cmsSignerHint(cms);
+  let digestChecked = false;
+  const checkMessageDigest = (): void => {
+    checkRangesDigest(cms, signedRanges);
+    digestChecked = true;
   };
-  const result = await opts.verifyCms({ info, cms, signedRanges, hint });
+  const result = await opts.verifyCms({ info, cms, signedRanges, hint, checkMessageDigest });
+  if (!digestChecked) checkMessageDigest();
   return { info, ok: true, result, cms };
 }
+
+function checkRangesDigest(cms: ParsedSignedData, ranges: Uint8Array[]): void {
+  const expected = cms.encapContentType === OID_TST_INFO
+    ? tstImprint(cms)
+    : cms.signerInfo.messageDigest && {
+      hash: cms.signerInfo.digestAlgorithm as string,
+      value: cms.signerInfo.messageDigest,
+    };
+  if (!expected) return;
+  const h = createHash(expected.hash);
+  for (const r of ranges) h.update(r);
+  if (!sameBytes(new Uint8Array(h.digest()), expected.value)) {
+    throw new Pkcs11exError(
+      "message_digest_mismatch",
+      "Cannot verify the PDF signature: the signed bytes do not match the CMS messageDigest",
+    );
+  }
+}
+
+/** The message imprint of a document time-stamp's TSTInfo. */
+function tstImprint(cms: ParsedSignedData): { hash: string; value: Uint8Array } {
+  let imprint;
+  try {
+    imprint = AsnConvert.parse(cms.encapContent!, TSTInfo).messageImprint;
+  } catch (cause) {
+    throw new Pkcs11exError("cms_codec", "Cannot decode the document time-stamp's TSTInfo", {
+      cause,
+      detail: { type: "TSTInfo" },
+    });
+  }
+  const hash = DIGESTS[imprint.hashAlgorithm.algorithm];
+  if (!hash) {
+    throw new Pkcs11exError(
+      "unsupported_digest_algorithm",
+      "Cannot verify the document time-stamp: unknown message imprint hash",
+      { detail: { oid: imprint.hashAlgorithm.algorithm } },
+    );
+  }
+  return { hash, value: new Uint8Array(imprint.hashedMessage.buffer) };
+}
+
+const DIGESTS: Record<string, string> = {
+  [OID_SHA256]: "sha256",
+  [OID_SHA384]: "sha384",
+  [OID_SHA512]: "sha512",
+};
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
