@@ -14,12 +14,14 @@ export interface OptionSpec {
   readonly type: "string" | "boolean";
   /** A one-letter alias. */
   readonly short?: string;
+  /** Whether the option may repeat (its value is then a list). */
+  readonly multiple?: boolean;
 }
 
 /** The parsed command line. */
 export interface ParsedArgs {
   /** Option values by name. */
-  readonly values: Record<string, string | boolean | undefined>;
+  readonly values: Record<string, string | boolean | string[] | undefined>;
   /** The positional arguments. */
   readonly positionals: string[];
 }

@@ -9,7 +9,7 @@ export function formatTable(header: string[], rows: string[][], indent = ""): st
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((row) => (row[c] ?? "").length)));
   return all.map((row) =>
-    indent + row.map((cell, c) => c === row.length - 1 ? cell : cell.padEnd(widths[c])).join("  ")
+    (indent + row.map((cell, c) => cell.padEnd(widths[c])).join("  ")).trimEnd()
   );
 }
 
