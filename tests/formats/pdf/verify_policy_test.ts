@@ -5,7 +5,7 @@ import { isPkcs11exError, type Pkcs11exReason } from "../../../src/core/errors.t
 import { parseCertificate } from "../../../src/core/x509.ts";
 import { inspectPdfSignatures } from "../../../src/formats/pdf/inspect.ts";
 import { signPdf } from "../../../src/formats/pdf/sign.ts";
-import { verifyPdfSignatures } from "../../../src/formats/pdf/verify.ts";
+import { type PdfSignatureToVerify, verifyPdfSignatures } from "../../../src/formats/pdf/verify.ts";
 import {
   pdfTrustStep,
   verifyPdfSignaturesWithPolicy,
@@ -47,6 +47,21 @@ async function refuses(
   });
 }
 
+/** The trust step over `policy`, logging the policy's steps and the digest step in `calls`. */
+function spied(policy: Policy, calls: string[]) {
+  const spy: Policy = {
+    resolve: (hint, ctx) => (calls.push("resolve"), policy.resolve(hint, ctx)),
+    validate: (cert, chain, ctx) => (calls.push("validate"), policy.validate(cert, chain, ctx)),
+  };
+  const step = pdfTrustStep(opts(spy));
+  return {
+    verifyCms: (sig: PdfSignatureToVerify) => {
+      const check = sig.checkMessageDigest;
+      return step({ ...sig, checkMessageDigest: () => (calls.push("digest"), check()) });
+    },
+  };
+}
+
 /** A copy of `pdf` with one hex digit of the signature value flipped. */
 function flipSignatureValue(pdf: Uint8Array): Uint8Array {
   const out = pdf.slice();
@@ -79,16 +94,7 @@ describe("verifyPdfWithPolicy", () => {
   test("an unknown signer → unknown_signer; neither the digest nor the math runs", async () => {
     const calls: string[] = [];
     const pinned = pin([rsa, "other"]);
-    const spy: Policy = {
-      resolve: (h, c) => (calls.push("resolve"), pinned.resolve(h)),
-      validate: (cert) => (calls.push("validate"), pinned.validate(cert)),
-    };
-    const step = pdfTrustStep(opts(spy));
-    const verifyCms: typeof step = (sig) => {
-      const check = sig.checkMessageDigest;
-      return step({ ...sig, checkMessageDigest: () => (calls.push("digest"), check()) });
-    };
-    const { signatures } = await verifyPdfSignatures(signedEc, { verifyCms });
+    const { signatures } = await verifyPdfSignatures(signedEc, spied(pinned, calls));
     assert.ok(!signatures[0].ok && signatures[0].error.reason === "unknown_signer");
     assert.deepEqual(calls, ["resolve"]);
     // Tampered bytes and a broken signature value change nothing: the gate answers first.
@@ -101,18 +107,7 @@ describe("verifyPdfWithPolicy", () => {
     );
     // A pinned signer: the gate, then the digest (then the math).
     calls.length = 0;
-    const ok = pin([ec, "ec"]);
-    const spy2: Policy = {
-      resolve: (h) => (calls.push("resolve"), ok.resolve(h)),
-      validate: (cert) => (calls.push("validate"), ok.validate(cert)),
-    };
-    const step2 = pdfTrustStep(opts(spy2));
-    await verifyPdfSignatures(signedEc, {
-      verifyCms: (sig) => {
-        const check = sig.checkMessageDigest;
-        return step2({ ...sig, checkMessageDigest: () => (calls.push("digest"), check()) });
-      },
-    });
+    await verifyPdfSignatures(signedEc, spied(pin([ec, "ec"]), calls));
     assert.deepEqual(calls, ["resolve", "validate", "digest"]);
   });
 
