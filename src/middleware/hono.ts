@@ -34,6 +34,8 @@ export interface JwsVerifyCallOptions {
   payloadModes?: readonly PayloadMode[];
   /** Extra critical headers with their validators. */
   criticalHeaders?: Readonly<Record<string, CriticalHeaderValidator>>;
+  /** Names among `criticalHeaders` every request's JWS must carry in `crit`. */
+  requiredCritical?: readonly string[];
 }
 
 /** The least the middleware needs: a `Pkcs11ex` instance satisfies it. */
@@ -142,6 +144,7 @@ export function jwsVerify<AssignKey extends string = "pkcs11exSubject">(
     ...(opts.policyOpts !== undefined && { policyOpts: opts.policyOpts }),
     ...(opts.payloadModes !== undefined && { payloadModes: opts.payloadModes }),
     ...(opts.criticalHeaders !== undefined && { criticalHeaders: opts.criticalHeaders }),
+    ...(opts.requiredCritical !== undefined && { requiredCritical: opts.requiredCritical }),
   };
 
   return async function jwsVerify(c: Context<{ Variables: Variables<AssignKey> }>, next) {

@@ -45,6 +45,8 @@ export interface ParseJwsOptions {
   payloadModes?: readonly PayloadMode[];
   /** Extra `crit` names the verifier understands (besides `b64`). */
   criticalHeaders?: readonly string[];
+  /** Names the header must carry and list in `crit` (a subset of `criticalHeaders`). */
+  requiredCritical?: readonly string[];
 }
 
 const ENCODER = new TextEncoder();
@@ -193,6 +195,13 @@ export function parseDetachedJws(jws: string, opts: ParseJwsOptions): ParsedJws 
     }
     if (!Object.hasOwn(header, name)) {
       fail("missing_required_header", "crit lists a header that is absent", { header: name });
+    }
+  }
+  for (const name of opts.requiredCritical ?? []) {
+    if (!crit.includes(name)) {
+      fail("missing_required_header", "a required critical header is not listed in crit", {
+        header: name,
+      });
     }
   }
 

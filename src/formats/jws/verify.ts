@@ -58,6 +58,11 @@ export interface VerifyJwsOptions {
   payloadModes?: readonly PayloadMode[];
   /** Extra `crit` names this verifier understands, each with its validator. */
   criticalHeaders?: Readonly<Record<string, CriticalHeaderValidator>>;
+  /**
+   * Names among `criticalHeaders` every JWS must carry and list in `crit` (e.g. the three Open
+   * Banking claims); a JWS without one is refused with `missing_required_header`.
+   */
+  requiredCritical?: readonly string[];
   /** The verification pipeline (default {@linkcode verifyPipeline}). */
   pipeline?: VerifyPipeline;
 }
@@ -100,10 +105,18 @@ export async function verifyJws(
   opts: VerifyJwsOptions,
 ): Promise<VerifyJwsResult> {
   const validators = opts.criticalHeaders ?? {};
+  for (const name of opts.requiredCritical ?? []) {
+    if (typeof validators[name] !== "function") {
+      throw new RangeError(
+        `requiredCritical names "${name}", which has no criticalHeaders validator`,
+      );
+    }
+  }
   const parsed = parseDetachedJws(jws, {
     payload: typeof payload === "string" ? ENCODER.encode(payload) : payload,
     payloadModes: opts.payloadModes,
     criticalHeaders: Object.keys(validators),
+    requiredCritical: opts.requiredCritical,
   });
   const pipeline = opts.pipeline ?? verifyPipeline;
   const { subjectId, certificate, chain } = await pipeline({
