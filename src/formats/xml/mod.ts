@@ -4,15 +4,16 @@
  *
  * @module
  */
-export { signXml, type TimestampRequester, type XmlSignOptions } from "./sign.ts";
+export { signXml, type XmlSignOptions } from "./sign.ts";
+export { verifyXml, type XmlVerifyOptions, type XmlVerifyResult } from "./verify.ts";
+export type { VerifiedTimeStamp } from "./timestamp.ts";
 export {
-  verifyXml,
-  type XmlSignerHint,
-  type XmlVerifyOptions,
-  type XmlVerifyResult,
-  type XmlVerifySignature,
-  type XmlVerifyTimestamp,
-} from "./verify.ts";
-export { type C14nOptions, canonicalize, EXC_C14N, EXC_C14N_WITH_COMMENTS } from "./c14n.ts";
+  C14N,
+  C14N_WITH_COMMENTS,
+  type C14nOptions,
+  canonicalize,
+  EXC_C14N,
+  EXC_C14N_WITH_COMMENTS,
+} from "./c14n.ts";
 export { parseXml, type XmlLimits } from "./parser.ts";
 export type { XmlDocument, XmlElement, XmlNode } from "./dom.ts";

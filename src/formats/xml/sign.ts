@@ -12,9 +12,10 @@ import { canonicalize } from "./c14n.ts";
 import { byteOffset, decodeXml, encodeInserted } from "./decode.ts";
 import type { XmlDocument, XmlElement } from "./dom.ts";
 import { indexIds } from "./ids.ts";
-import { encodeIssuerSerial } from "./issuer_serial.ts";
+import { encodeIssuerSerial } from "../cms/ess.ts";
 import { parseXml, type XmlLimits } from "./parser.ts";
 import { findSignatures } from "./signature_reader.ts";
+import { stampSignatureValue } from "./timestamp.ts";
 import { DS_NS, signatureMethodUri, XADES_NS } from "./uris.ts";
 import {
   inDsScope,
@@ -27,23 +28,19 @@ import {
   signedPropertiesXml,
 } from "./xades_build.ts";
 
-/** Asks an RFC 3161 TSA for a TimeStampToken (DER) over a SHA-256 digest. */
-export type TimestampRequester = (
-  req: { tsaUrl: string; digest: Uint8Array; timeoutMs?: number },
-) => Promise<Uint8Array>;
-
 /** Options of {@linkcode signXml}. */
 export interface XmlSignOptions {
   /** The claimed signing time (default: now). */
   signingTime?: Date;
-  /** The TSA URL; when set the signature is XAdES B-T. */
+  /**
+   * The RFC 3161 TSA URL; when set the signature is XAdES B-T (a SignatureTimeStamp over the
+   * exc-c14n SignatureValue). A TSA failure is `bt_failed` and no document is produced.
+   */
   tsaUrl?: string;
-  /** Timeout of the TSA request in milliseconds. */
+  /** Time limit of the TSA exchange in milliseconds (default 10 000). */
   tsaTimeoutMs?: number;
   /** The MIME type of the signed document in DataObjectFormat (default `text/xml`). */
   mimeType?: string;
-  /** The RFC 3161 client used for B-T. */
-  requestTimestamp?: TimestampRequester;
   /** Parser bounds. */
   limits?: XmlLimits;
 }
@@ -111,15 +108,8 @@ async function buildSignature(
   const signatureValue = signatureValueXml(ids, value);
   let unsigned = "";
   if (opts.tsaUrl !== undefined) {
-    if (!opts.requestTimestamp) {
-      throw new Pkcs11exError("bt_failed", "Cannot time-stamp the signature: no RFC 3161 client", {
-        detail: { kind: "tsp_client_unavailable" },
-      });
-    }
-    const digest = sha256(canonicalize(fragment(signatureValue, DS_NS, "SignatureValue")));
-    const token = await opts.requestTimestamp({
+    const token = await stampSignatureValue(fragment(signatureValue, DS_NS, "SignatureValue"), {}, {
       tsaUrl: opts.tsaUrl,
-      digest,
       timeoutMs: opts.tsaTimeoutMs,
     });
     unsigned = signatureTimeStampXml(ids, encodeBase64(token));

@@ -7,7 +7,13 @@
  * @module
  */
 import { decodeBase64 } from "../../core/x509/pem.ts";
-import { EXC_C14N_WITH_COMMENTS, requireSupportedC14n } from "./c14n.ts";
+import {
+  C14N,
+  C14N_WITH_COMMENTS,
+  EXC_C14N_WITH_COMMENTS,
+  isSupportedC14n,
+  requireSupportedC14n,
+} from "./c14n.ts";
 import {
   attr,
   childElements,
@@ -21,8 +27,9 @@ import { DS_NS, ENVELOPED_SIGNATURE, SIGNED_PROPERTIES_TYPE, XADES_NS } from "./
 
 const EXC_NS = "http://www.w3.org/2001/10/xml-exc-c14n#";
 
-/** A canonicalization step: exclusive c14n with its options. */
+/** A canonicalization step: exclusive c14n with its options, or inclusive c14n 1.0. */
 export interface C14nSpec {
+  readonly inclusive: boolean;
   readonly withComments: boolean;
   readonly inclusivePrefixes: readonly string[];
 }
@@ -31,7 +38,7 @@ export interface C14nSpec {
 export interface ReferenceParts {
   /** The element the reference covers (the root for a data reference). */
   readonly target: XmlElement;
-  /** Whether the reference is `URI=""` (the whole document) rather than `#rootId`. */
+  /** Whether the reference is `URI=""` or has no URI (the whole document), not `#rootId`. */
   readonly wholeDocument: boolean;
   /** The c14n step after the optional enveloped-signature transform. */
   readonly c14n: C14nSpec;
@@ -118,10 +125,15 @@ function algorithm(el: XmlElement): string {
 function c14nSpec(el: XmlElement): C14nSpec {
   const uri = algorithm(el);
   requireSupportedC14n(uri);
+  const inclusive = uri === C14N || uri === C14N_WITH_COMMENTS;
   const incl = optional(el, EXC_NS, "InclusiveNamespaces");
+  if (incl && inclusive) {
+    throw malformedXml("invalid_signature_structure", incl.start, "a PrefixList needs exc-c14n");
+  }
   const list = incl ? (attr(incl, "PrefixList") ?? "").trim() : "";
   return {
-    withComments: uri === EXC_C14N_WITH_COMMENTS,
+    inclusive,
+    withComments: uri === EXC_C14N_WITH_COMMENTS || uri === C14N_WITH_COMMENTS,
     inclusivePrefixes: list ? list.split(/\s+/) : [],
   };
 }
@@ -133,7 +145,11 @@ function readReference(
 ): ReferenceParts & { type?: string } {
   const uri = attr(ref, "URI");
   let target: XmlElement | undefined;
-  if (uri === "") target = doc.root;
+  // No URI (as xadesjs writes the data reference): XML-DSig leaves the data to the
+  // application; here it can only mean the document this signature is in, the same node-set
+  // as URI="". The enveloped transform is then required below, and the digest over the whole
+  // document proves what was signed: no Id is looked up, so nothing can be redirected.
+  if (uri === "" || uri === undefined) target = doc.root;
   else if (uri !== undefined && /^#[^\s#()]+$/.test(uri)) {
     target = ids.get(uri.slice(1));
     if (!target) throw wrapping("reference_target_not_found", `nothing has the Id ${uri}`, { uri });
@@ -150,17 +166,15 @@ function readReference(
   list.forEach((t, i) => {
     const a = algorithm(t);
     if (a === ENVELOPED_SIGNATURE && i === 0) enveloped = true;
-    else if (i === list.length - 1 && c14n === undefined && a.startsWith(EXC_NS.slice(0, -1))) {
+    else if (i === list.length - 1 && c14n === undefined && isSupportedC14n(a)) {
       c14n = c14nSpec(t);
     } else {throw xmlError("c14n", `Cannot apply the transform ${a}`, {
         kind: "unsupported_transform",
         uri: a,
       });}
   });
-  if (!c14n) {
-    // No explicit c14n: the node-set is converted with inclusive c14n 1.0, which v1 refuses.
-    requireSupportedC14n("http://www.w3.org/TR/2001/REC-xml-c14n-20010315");
-  }
+  // No explicit c14n: XML-DSig §4.3.3.2 converts the node-set with inclusive c14n 1.0.
+  c14n ??= { inclusive: true, withComments: false, inclusivePrefixes: [] };
   const type = attr(ref, "Type");
   const isRoot = target === doc.root;
   if (enveloped && !isRoot) {
@@ -178,8 +192,8 @@ function readReference(
 
   return {
     target,
-    wholeDocument: uri === "",
-    c14n: c14n!,
+    wholeDocument: uri === "" || uri === undefined,
+    c14n,
     digestMethod: algorithm(one(ref, DS_NS, "DigestMethod")),
     digestValue: decodeBase64(textContent(one(ref, DS_NS, "DigestValue"))),
     type,

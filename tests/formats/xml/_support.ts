@@ -4,10 +4,9 @@ import * as xadesjs from "xadesjs";
 import { Buffer } from "node:buffer";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Pkcs11exError } from "../../../src/core/errors.ts";
-import { verifyBytes } from "../../../src/core/verify_bytes.ts";
-import { parseCertificate } from "../../../src/core/x509.ts";
-import type { XmlVerifySignature } from "../../../src/formats/xml/verify.ts";
+import { Allow } from "../../../src/policy/allow.ts";
+import { PinnedRegistry } from "../../../src/policy/pinned_registry.ts";
+import type { XmlVerifyOptions } from "../../../src/formats/xml/verify.ts";
 import { run, type RunResult } from "../../_support/run.ts";
 
 /** The corpus directory (PKCS11EX_CORPUS, default ../shared/corpus next to the repo). */
@@ -56,18 +55,18 @@ export async function xadesjsVerify(text: string): Promise<boolean> {
   }
 }
 
-/** A stand-in for the trust pipeline: the KeyInfo leaf must be pinned, then the math runs. */
-export function pinnedPipeline(pins: Record<string, string> | "any"): XmlVerifySignature {
-  return async (parsed) => {
-    const leaf = parseCertificate(parsed.signerHint.x5c[0]);
-    const subjectId = pins === "any" ? "anyone" : pins[leaf.spkiSha256Hex];
-    if (subjectId === undefined) throw new Pkcs11exError("unknown_signer", "not pinned");
-    await verifyBytes(parsed.signedInput, parsed.signature, leaf, {
-      alg: parsed.alg,
-      encodingContext: parsed.encodingContext,
-    });
-    return { subjectId };
-  };
+/**
+ * Verify options over the real trust pipeline: a PinnedRegistry of `pins` (SPKI SHA-256 hex →
+ * subject), or the accept-any test policy for `"any"`; every XML algorithm allowed.
+ */
+export function trusted(
+  pins: Record<string, string> | "any",
+  extra: Partial<XmlVerifyOptions> = {},
+): XmlVerifyOptions {
+  const policy = pins === "any"
+    ? new Allow({ environment: "test", subjectId: "anyone" })
+    : new PinnedRegistry({ pins });
+  return { policy, allowedAlgs: ["RS256", "PS256", "ES256"], ...extra };
 }
 
 /** Flips one character of `text` at the first occurrence of `marker` (+ `shift`). */

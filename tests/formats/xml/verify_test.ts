@@ -3,19 +3,19 @@ import assert from "node:assert/strict";
 import { isPkcs11exError } from "../../../src/core/errors.ts";
 import { encodeBase64 } from "../../../src/core/x509/pem.ts";
 import { parseCertificate } from "../../../src/core/x509.ts";
-import { encodeIssuerSerial } from "../../../src/formats/xml/issuer_serial.ts";
+import { encodeIssuerSerial } from "../../../src/formats/cms/ess.ts";
 import { signXml } from "../../../src/formats/xml/sign.ts";
 import { verifyXml } from "../../../src/formats/xml/verify.ts";
 import { makeSelfSigned, softwareSigner } from "../../_support/software_keys.ts";
 import { makeTempDir } from "../../_support/tmp.ts";
-import { pinnedPipeline, resign, xmlsecVerify } from "./_support.ts";
+import { resign, trusted, xmlsecVerify } from "./_support.ts";
 
 const DOC = '<Order xmlns="urn:shop" xmlns:p="urn:pay"><item Id="i1">book</item>' +
   "<p:amount>1000</p:amount><user>alice@example.com</user></Order>";
-const verifySignature = pinnedPipeline("any");
+const opts = trusted("any");
 
 async function refused(doc: string, reason: string, kind?: string): Promise<void> {
-  await assert.rejects(verifyXml(doc, { verifySignature }), (e: unknown) => {
+  await assert.rejects(verifyXml(doc, opts), (e: unknown) => {
     assert.ok(isPkcs11exError(e), String(e));
     assert.equal(e.reason, reason, e.message);
     if (kind) assert.equal(e.detail.kind, kind, e.message);
@@ -34,7 +34,7 @@ describe("verifyXml: every XML reason and the wrapping attacks", () => {
 
   test("baseline: valid, returns the verified root and bytes", async () => {
     signed = await signXml(DOC, signer);
-    const res = await verifyXml(signed, { verifySignature });
+    const res = await verifyXml(signed, opts);
     assert.equal(res.root.localName, "Order");
     assert.equal(
       new TextDecoder().decode(res.signedBytes),
@@ -57,13 +57,13 @@ describe("verifyXml: every XML reason and the wrapping attacks", () => {
     await assert.rejects(
       verifyXml(
         signed.replace("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", sha1),
-        { verifySignature },
+        opts,
       ),
       (e: unknown) => isPkcs11exError(e, "unsupported_signature_method") && e.detail.uri === sha1,
     );
-    const incl = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+    const c14n11 = "http://www.w3.org/2006/12/xml-c14n11";
     await refused(
-      signed.replace(/(<ds:CanonicalizationMethod Algorithm=")[^"]+/, `$1${incl}`),
+      signed.replace(/(<ds:CanonicalizationMethod Algorithm=")[^"]+/, `$1${c14n11}`),
       "c14n",
       "unsupported_canonicalization",
     );
@@ -135,7 +135,7 @@ describe("verifyXml: every XML reason and the wrapping attacks", () => {
     const injected = signed.replace("alice@example.com", "alice@example.com<!---->.evil.com");
     await refused(injected, "digest_mismatch");
     const split = signed.replace("alice@example.com", "alice@<!-- x -->example.com");
-    const res = await verifyXml(split, { verifySignature });
+    const res = await verifyXml(split, opts);
     const user = res.root.children.find((c) => c.kind === "element" && c.localName === "user");
     assert.ok(user && user.kind === "element");
     // The comment is not signed content: what we return reads exactly as signed.
@@ -157,7 +157,7 @@ describe("verifyXml: every XML reason and the wrapping attacks", () => {
     // Rebinding ds outside the signature changes nothing the signature covers.
     const res = await verifyXml(
       signed.replace('<Order xmlns="urn:shop"', '<Order xmlns:ds="urn:evil" xmlns="urn:shop"'),
-      { verifySignature },
+      opts,
     );
     assert.ok(res);
   });
