@@ -46,6 +46,8 @@ export interface VerifyPdfWithPolicyOptions extends PipelineOptions {
    * checked for integrity only (`trusted: false`) and never moves the validation time.
    */
   tsaPolicy?: Policy;
+  /** The algorithm allowlist of TSAs (default `allowedAlgs`). */
+  tsaAllowedAlgs?: readonly string[];
   /** Accept changes after a signature other than signature additions (default false). */
   allowChangesAfter?: boolean;
   /** Reader limits. */
@@ -111,7 +113,9 @@ function refuseWeakDigest(cms: ParsedSignedData): void {
 function settings(opts: VerifyPdfWithPolicyOptions, policy: Policy, at: Date): CmsPipelineSettings {
   return {
     policy,
-    allowedAlgs: opts.allowedAlgs,
+    allowedAlgs: policy === opts.policy
+      ? opts.allowedAlgs
+      : opts.tsaAllowedAlgs ?? opts.allowedAlgs,
     algorithms: opts.algorithms,
     opts: {
       maxClockSkew: opts.maxClockSkew,
