@@ -29,6 +29,15 @@ function strictObject<const E extends v.ObjectEntries>(entries: E) {
   });
 }
 
+/** An object of `value`s keyed by `key` (arrays refused: they are objects to valibot). */
+function recordOf<
+  const K extends v.GenericSchema<string, string>,
+  const V extends v.GenericSchema,
+>(key: K, value: V, message: string) {
+  const plain = (o: unknown) => typeof o === "object" && o !== null && !Array.isArray(o);
+  return v.pipe(v.custom<Record<string, unknown>>(plain, message), v.record(key, value, message));
+}
+
 const text = v.pipe(v.string("must be a string"), v.nonEmpty("must not be empty"));
 const absolutePath = v.pipe(text, v.check(isAbsolute, "must be an absolute path"));
 const timerMs = v.pipe(
@@ -120,7 +129,7 @@ const slotSchema = strictObject({
   pinCallback: v.optional(
     v.custom<PinCallback>((f) => typeof f === "function", "must be a function"),
   ),
-  keys: v.optional(v.record(text, keySchema, "must be an object of keys"), () => ({})),
+  keys: v.optional(recordOf(text, keySchema, "must be an object of keys"), () => ({})),
   allowedAlgs: v.optional(algNames),
   sessionPoolSize: v.optional(
     v.pipe(
@@ -165,7 +174,7 @@ const configSchema = strictObject({
   ),
   sessionTimeout: v.optional(timerMs, 300_000),
   driverPins: v.optional(
-    v.record(
+    recordOf(
       absolutePath,
       v.pipe(
         v.string("must be a string"),
@@ -175,10 +184,10 @@ const configSchema = strictObject({
     ),
     () => ({}),
   ),
-  slots: v.optional(v.record(text, slotSchema, "must be an object of slots"), () => ({})),
+  slots: v.optional(recordOf(text, slotSchema, "must be an object of slots"), () => ({})),
   telemetryPrefix: v.optional(text, "pkcs11ex"),
   algorithms: v.optional(
-    v.record(
+    recordOf(
       text,
       v.custom<Algorithm>((a) => typeof a === "object" && a !== null, "must be an Algorithm"),
       "must be an object of algorithms",
@@ -186,7 +195,7 @@ const configSchema = strictObject({
     () => ({}),
   ),
   formats: v.optional(
-    v.record(
+    recordOf(
       text,
       v.custom<AnyFormat>(isFormat, "must be a Format (name, prepare, assemble, parse)"),
       "must be an object of formats",
