@@ -22,20 +22,48 @@ export function encodeBase64(data: Uint8Array): string {
   return Buffer.from(data).toString("base64");
 }
 
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** The 6-bit value of a base64 (`+/`) or base64url (`-_`) character. */
+function sextet(ch: string): number {
+  const i = ALPHABET.indexOf(ch);
+  return i >= 0 ? i : ch === "+" || ch === "-" ? 62 : 63;
+}
+
+/**
+ * Whether the final character of `data` (no padding) leaves no stray bits, i.e. whether
+ * `data` is the one canonical encoding of its bytes (RFC 4648 §3.5) — checked without
+ * re-encoding.
+ */
+function canonicalTail(data: string): boolean {
+  const rest = data.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const mask = rest === 2 ? 0x0f : 0x03;
+  return (sextet(data[data.length - 1]) & mask) === 0;
+}
+
+/** Whether `text` is canonical unpadded base64url. */
+export function isBase64url(text: string): boolean {
+  return URL_ALPHABET.test(text) && canonicalTail(text);
+}
+
+/** Whether `text` is canonical padded standard base64. */
+export function isBase64(text: string): boolean {
+  return STD_ALPHABET.test(text) && text.length % 4 === 0 &&
+    canonicalTail(text.replace(/=+$/, ""));
+}
+
 /** Decodes canonical unpadded base64url; `undefined` when `text` is not exactly that. */
 export function decodeBase64url(text: string): Uint8Array | undefined {
-  if (!URL_ALPHABET.test(text) || text.length % 4 === 1) return undefined;
-  return canonical(text, "base64url");
+  return isBase64url(text) ? toBytes(Buffer.from(text, "base64url")) : undefined;
 }
 
 /** Decodes canonical padded standard base64; `undefined` when `text` is not exactly that. */
 export function decodeBase64(text: string): Uint8Array | undefined {
-  if (!STD_ALPHABET.test(text) || text.length % 4 !== 0) return undefined;
-  return canonical(text, "base64");
+  return isBase64(text) ? toBytes(Buffer.from(text, "base64")) : undefined;
 }
 
-function canonical(text: string, encoding: "base64" | "base64url"): Uint8Array | undefined {
-  const bytes = Buffer.from(text, encoding);
-  if (bytes.toString(encoding) !== text) return undefined;
+function toBytes(bytes: Buffer): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

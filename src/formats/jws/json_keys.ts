@@ -7,29 +7,33 @@
  * @module
  */
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
 /** Returns the first member name that occurs twice in one object of valid JSON `text`. */
 export function findDuplicateKey(text: string): string | undefined {
   // One frame per open container: the names seen so far, or null for an array.
   const frames: (Set<string> | null)[] = [];
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "{") {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x7b /* { */) {
       frames.push(new Set());
       expectKey = true;
-    } else if (ch === "[") {
+    } else if (ch === 0x5b /* [ */) {
       frames.push(null);
       expectKey = false;
-    } else if (ch === "}" || ch === "]") {
+    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
       frames.pop();
       expectKey = false;
-    } else if (ch === ",") {
+    } else if (ch === 0x2c /* , */) {
       expectKey = frames[frames.length - 1] instanceof Set;
-    } else if (ch === '"') {
+    } else if (ch === QUOTE) {
       const end = stringEnd(text, i);
       const names = frames[frames.length - 1];
       if (expectKey && names) {
-        const name = JSON.parse(text.slice(i, end + 1)) as string;
+        const raw = text.slice(i + 1, end);
+        const name = raw.includes("\\") ? JSON.parse(text.slice(i, end + 1)) as string : raw;
         if (names.has(name)) return name;
         names.add(name);
       }
@@ -42,9 +46,13 @@ export function findDuplicateKey(text: string): string | undefined {
 
 /** The index of the closing quote of the string literal that opens at `start`. */
 function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    if (text[i] === "\\") i++;
-    else if (text[i] === '"') return i;
+  let i = start;
+  for (;;) {
+    i = text.indexOf('"', i + 1);
+    if (i < 0) return text.length - 1;
+    // The quote closes the string unless an odd number of backslashes escapes it.
+    let slashes = 0;
+    while (text.charCodeAt(i - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return i;
   }
-  return text.length - 1;
 }

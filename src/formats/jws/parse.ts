@@ -9,7 +9,7 @@
  */
 import { Pkcs11exError, type Pkcs11exReason } from "../../core/errors.ts";
 import type { Parsed } from "../../core/format.ts";
-import { decodeBase64, decodeBase64url, encodeBase64url } from "./base64.ts";
+import { decodeBase64url, encodeBase64url, isBase64 } from "./base64.ts";
 import { REGISTERED_HEADERS } from "./header.ts";
 import { findDuplicateKey } from "./json_keys.ts";
 
@@ -132,7 +132,7 @@ function readHint(header: Record<string, unknown>): JwsSignerHint {
   if (x5c !== undefined) {
     if (
       !Array.isArray(x5c) || x5c.length === 0 ||
-      x5c.some((c) => typeof c !== "string" || decodeBase64(c)?.length === undefined)
+      x5c.some((c) => typeof c !== "string" || c === "" || !isBase64(c))
     ) {
       malformed("x5c must be a non-empty list of base64 certificates", "x5c_shape");
     }
