@@ -114,6 +114,12 @@ const CLASS_OF_REASON: Readonly<Record<Pkcs11exReason, ErrorClass>> = {
   invalid_config: "config",
 };
 
+/** The reasons the spec lists under both PDF and XML. */
+const SHARED_PDF_XML: ReadonlySet<string> = new Set([
+  "bt_failed",
+  "multiple_signatures_unsupported_in_v1",
+]);
+
 /** The `errorReason` and `errorClass` of a failure inside a span of the given `format`. */
 export function describeError(
   err: unknown,
@@ -127,8 +133,3 @@ export function describeError(
     : cls;
   return { errorReason: err.reason, errorClass };
 }
-
-const SHARED_PDF_XML: ReadonlySet<string> = new Set([
-  "bt_failed",
-  "multiple_signatures_unsupported_in_v1",
-]);

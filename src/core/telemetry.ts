@@ -13,25 +13,21 @@
  * Metadata never carries PINs, payloads, signatures or key material: it passes through a
  * sanitizer that keeps plain data only and drops keys named like secrets.
  *
- * @example Log every signature's duration
- * ```ts
- * import diagnosticsChannel from "node:diagnostics_channel";
- * import { CHANNEL_NAMES, createTelemetry, type SpanContext } from "./telemetry.ts";
+ * {@linkcode watchTelemetry} listens to all of them at once, in the spec's start / stop /
+ * exception terms.
  *
- * diagnosticsChannel.tracingChannel<SpanContext>(CHANNEL_NAMES("pkcs11ex").sign)
- *   .subscribe({
- *     start() {},
- *     end() {},
- *     asyncStart() {},
- *     asyncEnd(ctx) {
- *       console.log(ctx.metadata.slotRef, ctx.measurements.duration);
- *     },
- *     error() {},
- *   });
+ * @example Log every operation's duration
+ * ```ts
+ * import { createTelemetry, watchTelemetry } from "./telemetry.ts";
+ *
+ * const stop = watchTelemetry((event) => {
+ *   if (event.phase === "stop") console.log(event.kind, event.context.measurements.duration);
+ * });
  * const telemetry = createTelemetry();
  * await telemetry.sign({ slotRef: "platform", alg: "PS256" }, async (ctx) => {
  *   ctx.measurements.byteCount = 42;
  * });
+ * stop();
  * ```
  *
  * @module
@@ -41,67 +37,20 @@ import diagnosticsChannel from "node:diagnostics_channel";
 import type { Channel, TracingChannel } from "node:diagnostics_channel";
 import { describeError } from "./_telemetry_error_class.ts";
 import { sanitizeMetadata } from "./_telemetry_sanitize.ts";
+import { CHANNEL_NAMES, type SpanContext } from "./_telemetry_channels.ts";
 
 export type { ErrorClass } from "./_telemetry_error_class.ts";
 export { isSecretKey, sanitizeMetadata } from "./_telemetry_sanitize.ts";
-
-/** The object every event of one span (or one plain event) carries. */
-export interface SpanContext {
-  /**
-   * `slotRef`, `keyRef`, `alg`, `format` (`"jws"|"pdf"|"xml"|"raw"`), `encodingContext`,
-   * `workerIndex`, `subjectId` (verify), `signerSubjectId` (chainSign), and on failure
-   * `errorClass` and `errorReason`. Sanitized: never a PIN, payload, signature or key.
-   */
-  metadata: Record<string, unknown>;
-  /**
-   * `systemTime` (ms since the epoch, at start), `duration` (ms, high resolution),
-   * `queueTime` (ms waiting for a session), `byteCount` (bytes signed or hashed).
-   */
-  measurements: { systemTime?: number; duration?: number; queueTime?: number; byteCount?: number };
-}
-
-/** The channel names of one prefix: tracing channel names for spans, plain names for events. */
-export interface ChannelNames {
-  /** Tracing channel of `signBytes` and every format's sign. */
-  sign: string;
-  /** Tracing channel of `verifyBytes` and every format's verify. */
-  verify: string;
-  /** Tracing channel of digests over more than 1 MiB. */
-  digest: string;
-  /** Tracing channel of a token login round trip. */
-  login: string;
-  /** Plain channel: a slot session was opened. */
-  sessionOpen: string;
-  /** Plain channel: a slot session was closed (logout, timeout, shutdown). */
-  sessionClose: string;
-  /** Plain channel: a session expired through inactivity. */
-  sessionTimeout: string;
-  /** Plain channel: a PKCS#11 module was loaded. */
-  driverLoad: string;
-}
-
-/** The span kinds, in the order of {@linkcode ChannelNames}. */
-export const SPAN_KINDS = ["sign", "verify", "digest", "login"] as const;
-
-/** The plain event kinds, in the order of {@linkcode ChannelNames}. */
-export const EVENT_KINDS = ["sessionOpen", "sessionClose", "sessionTimeout", "driverLoad"] as const;
-
-/**
- * The channel names under `prefix`, e.g. `pkcs11ex:sign` (whose events are published on
- * `tracing:pkcs11ex:sign:start` … `:error`) and `pkcs11ex:session:open`.
- */
-export function CHANNEL_NAMES(prefix: string): ChannelNames {
-  return {
-    sign: `${prefix}:sign`,
-    verify: `${prefix}:verify`,
-    digest: `${prefix}:digest`,
-    login: `${prefix}:login`,
-    sessionOpen: `${prefix}:session:open`,
-    sessionClose: `${prefix}:session:close`,
-    sessionTimeout: `${prefix}:session:timeout`,
-    driverLoad: `${prefix}:driver:load`,
-  };
-}
+export {
+  CHANNEL_NAMES,
+  type ChannelNames,
+  EVENT_KINDS,
+  type EventKind,
+  SPAN_KINDS,
+  type SpanContext,
+  type SpanKind,
+} from "./_telemetry_channels.ts";
+export { type TelemetryEvent, watchTelemetry } from "./_telemetry_watch.ts";
 
 /** Runs one operation inside a span; `fn` may fill `ctx.metadata` and `ctx.measurements`. */
 export type SpanRunner = <T>(

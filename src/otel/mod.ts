@@ -54,6 +54,20 @@ export interface Instrumentation {
   uninstall(): void;
 }
 
+/**
+ * `handler`, made unable to throw: the runtimes report a subscriber's exception as an uncaught
+ * exception, and a faulty tracer must not bring down the service it observes.
+ */
+function quietly<A extends unknown[]>(handler: (...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    try {
+      handler(...args);
+    } catch {
+      // Dropped on purpose: telemetry never fails the operation it records.
+    }
+  };
+}
+
 /** `pkcs11ex:session:open` → `pkcs11ex.session.open`. */
 const dotted = (channelName: string): string => channelName.replaceAll(":", ".");
 
@@ -81,15 +95,19 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
     // The store transform runs as the span starts, before fn, with the parent still active.
     const onStart = (ctx: SpanContext): Context => {
       const parent = store.getStore() ?? otelContext.active();
-      const span = tracer.startSpan(spanName, {
-        kind: SpanKind.INTERNAL,
-        startTime: ctx.measurements.systemTime,
-        attributes: toAttributes(ctx, namespace),
-      }, parent);
-      open.set(ctx, span);
-      return trace.setSpan(parent, span);
+      try {
+        const span = tracer.startSpan(spanName, {
+          kind: SpanKind.INTERNAL,
+          startTime: ctx.measurements.systemTime,
+          attributes: toAttributes(ctx, namespace),
+        }, parent);
+        open.set(ctx, span);
+        return trace.setSpan(parent, span);
+      } catch {
+        return parent;
+      }
     };
-    const onEnd = (message: unknown): void => {
+    const onEnd = quietly((message: unknown): void => {
       const ctx = message as SpanContext;
       const span = open.get(ctx);
       if (span === undefined) return;
@@ -104,7 +122,7 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
       span.end(
         systemTime !== undefined && duration !== undefined ? systemTime + duration : undefined,
       );
-    };
+    });
     tc.start.bindStore(store, onStart);
     tc.asyncEnd.subscribe(onEnd);
     teardown.push(() => {
@@ -115,7 +133,7 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
 
   for (const kind of EVENT_KINDS) {
     const eventName = dotted(names[kind]);
-    const onEvent = (message: unknown): void => {
+    const onEvent = quietly((message: unknown): void => {
       const ctx = message as SpanContext;
       const attributes = toAttributes(ctx, namespace);
       const time = ctx.measurements.systemTime;
@@ -127,7 +145,7 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
       }
       tracer.startSpan(eventName, { kind: SpanKind.INTERNAL, startTime: time, attributes })
         .end(time);
-    };
+    });
     diagnosticsChannel.subscribe(names[kind], onEvent);
     teardown.push(() => diagnosticsChannel.unsubscribe(names[kind], onEvent));
   }
@@ -135,7 +153,7 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
   return {
     uninstall(): void {
       for (const undo of teardown.splice(0)) undo();
-      for (const span of open.values()) span.end();
+      for (const span of open.values()) quietly(() => span.end())();
       open.clear();
     },
   };

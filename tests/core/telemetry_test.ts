@@ -10,6 +10,8 @@ import {
   sanitizeMetadata,
   SPAN_KINDS,
   type SpanContext,
+  type TelemetryEvent,
+  watchTelemetry,
 } from "../../src/core/telemetry.ts";
 
 type Seen = {
@@ -259,6 +261,58 @@ describe("telemetry plain events", () => {
         rec.stop();
       }
     }
+  });
+});
+
+describe("watchTelemetry", () => {
+  test("delivers start/stop/exception for every span and event for every plain event", async () => {
+    const prefix = freshPrefix();
+    const telemetry = createTelemetry(prefix);
+    const seen: [string, string, Record<string, unknown>][] = [];
+    const stop = watchTelemetry(
+      (e: TelemetryEvent) => seen.push([e.kind, e.phase, { ...e.context.metadata }]),
+      prefix,
+    );
+    try {
+      for (const kind of SPAN_KINDS) {
+        await telemetry[kind]({ slotRef: "s" }, () => Promise.resolve());
+        await assert.rejects(
+          telemetry[kind]({ slotRef: "s" }, () => Promise.reject(new Error("x"))),
+        );
+      }
+      for (const kind of EVENT_KINDS) telemetry[kind]({ slotRef: "s" });
+      const failed = { slotRef: "s", errorReason: "exception", errorClass: "exception" };
+      assert.deepEqual(seen, [
+        ...SPAN_KINDS.flatMap((k) => [
+          [k, "start", { slotRef: "s" }],
+          [k, "stop", { slotRef: "s" }],
+          [k, "start", { slotRef: "s" }],
+          [k, "exception", failed],
+        ]),
+        ...EVENT_KINDS.map((k) => [k, "event", { slotRef: "s" }]),
+      ]);
+    } finally {
+      stop();
+    }
+    await telemetry.sign({}, () => Promise.resolve());
+    telemetry.driverLoad({});
+    assert.equal(seen.length, SPAN_KINDS.length * 4 + EVENT_KINDS.length, "nothing after stop");
+    stop();
+  });
+
+  test("a listener that throws fails no operation", async () => {
+    const prefix = freshPrefix();
+    const telemetry = createTelemetry(prefix);
+    const stop = watchTelemetry(() => {
+      throw new Error("listener bug");
+    }, prefix);
+    try {
+      assert.equal(await telemetry.verify({}, () => Promise.resolve(1)), 1);
+      telemetry.sessionOpen({});
+    } finally {
+      stop();
+    }
+    assert.throws(() => watchTelemetry(42 as unknown as () => void), TypeError);
   });
 });
 

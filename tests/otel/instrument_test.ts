@@ -1,4 +1,5 @@
 import { describe, test } from "node:test";
+import process from "node:process";
 import assert from "node:assert/strict";
 import diagnosticsChannel from "node:diagnostics_channel";
 import { context as otelContext, SpanStatusCode, trace } from "@opentelemetry/api";
@@ -256,7 +257,55 @@ describe("OpenTelemetry bridge", () => {
     }
   });
 
+  test("a tracer that throws fails no operation and crashes nothing", async () => {
+    // The runtimes turn a throwing subscriber into an uncaught exception: catch any here.
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on("uncaughtException", onUncaught);
+    try {
+      await runWithBrokenTracers();
+      await tick(10);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+    }
+    assert.deepEqual(uncaught, []);
+  });
+
   test("a bad prefix is refused", () => {
     assert.throws(() => instrument({ prefix: "" }), TypeError);
   });
 });
+
+async function runWithBrokenTracers(): Promise<void> {
+  const prefix = freshPrefix();
+  const broken = new FakeTracer();
+  broken.startSpan = () => {
+    throw new Error("tracer bug");
+  };
+  const otel = instrument({ prefix, tracer: broken });
+  try {
+    const telemetry = createTelemetry(prefix);
+    assert.equal(await telemetry.sign({}, () => Promise.resolve(5)), 5);
+    telemetry.sessionOpen({});
+  } finally {
+    otel.uninstall();
+  }
+  const endsBadly = new FakeTracer();
+  const otel2 = instrument({ prefix, tracer: endsBadly });
+  try {
+    const telemetry = createTelemetry(prefix);
+    const original = endsBadly.startSpan.bind(endsBadly);
+    endsBadly.startSpan = (...args) => {
+      const span = original(...args);
+      span.end = () => {
+        throw new Error("exporter bug");
+      };
+      return span;
+    };
+    await telemetry.login({}, () => telemetry.digest({}, () => Promise.resolve()));
+    telemetry.driverLoad({});
+    assert.equal(endsBadly.spans.length, 3);
+  } finally {
+    otel2.uninstall();
+  }
+}
