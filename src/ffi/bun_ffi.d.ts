@@ -4,6 +4,8 @@ export declare const FFIType: {
   readonly u64: number;
   readonly u64_fast: number;
   readonly u32: number;
+  readonly i32: number;
+  readonly void: number;
 };
 export declare function dlopen(
   path: string,

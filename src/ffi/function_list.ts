@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CType, FfiAdapter, NativeFunction } from "./adapter.ts";
+import type { CType, FfiAdapter, NativeFunction, NativeLibrary } from "./adapter.ts";
 import type { Abi } from "./layout.ts";
 import { CKR } from "./constants.ts";
 
@@ -98,13 +98,15 @@ export function functionOffset(abi: Abi, name: FunctionName): number {
 const notSupported: NativeFunction = () => CKR.CKR_FUNCTION_NOT_SUPPORTED;
 
 /**
- * Binds every entry of the function list at `listAddress`. Entries a module leaves NULL
- * answer `CKR_FUNCTION_NOT_SUPPORTED`.
+ * Binds every entry of the function list at `listAddress`, through `lib`'s exports where
+ * that is faster (see {@linkcode NativeLibrary.bindExported}). Entries a module leaves
+ * NULL answer `CKR_FUNCTION_NOT_SUPPORTED`.
  */
 export function bindFunctionList(
   adapter: FfiAdapter,
   abi: Abi,
   listAddress: bigint,
+  lib: NativeLibrary,
 ): FunctionTable {
   const bytes = adapter.read(
     listAddress,
@@ -114,7 +116,9 @@ export function bindFunctionList(
   const table = {} as Record<FunctionName, NativeFunction>;
   FUNCTION_LIST.forEach(([name, parameters]) => {
     const address = view.getBigUint64(functionOffset(abi, name), true);
-    table[name] = address === 0n ? notSupported : adapter.bind(address, parameters, abi.ulongSize);
+    table[name] = address === 0n
+      ? notSupported
+      : lib.bindExported(name, address, parameters, abi.ulongSize);
   });
   return table;
 }

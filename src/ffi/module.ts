@@ -178,7 +178,9 @@ async function openLibrary(path: string): Promise<ModuleContext> {
   const abi = platformAbi();
   let lib;
   try {
-    lib = adapter.openLibrary(path);
+    lib = adapter.openLibrary(path, {
+      C_GetFunctionList: { parameters: ["pointer"], result: "ulong" },
+    });
   } catch (cause) {
     throw new Pkcs11exError("driver_load_failed", `Cannot load the PKCS#11 module ${path}`, {
       detail: { path, message: String((cause as Error)?.message ?? cause) },
@@ -186,7 +188,7 @@ async function openLibrary(path: string): Promise<ModuleContext> {
     });
   }
   const out = new Uint8Array(8);
-  const rv = lib.getFunctionList(out);
+  const rv = Number(lib.symbols.C_GetFunctionList(out));
   if (rv !== CKR.CKR_OK) {
     lib.close();
     throw new Pkcs11exError("driver_load_failed", `C_GetFunctionList of ${path} failed`, {
@@ -194,7 +196,7 @@ async function openLibrary(path: string): Promise<ModuleContext> {
     });
   }
   const listAddress = new DataView(out.buffer).getBigUint64(0, true);
-  const fns = bindFunctionList(adapter, abi, listAddress);
+  const fns = bindFunctionList(adapter, abi, listAddress, lib);
   const context: ModuleContext = { adapter, abi, layouts: structLayouts(abi), fns };
   libraries.set(path, context);
   return context;
