@@ -26,8 +26,21 @@ const MAX_STRING_LENGTH = 512;
 /** How deep plain objects and arrays are followed; anything deeper is dropped. */
 const MAX_DEPTH = 4;
 
+/** Verdicts of {@linkcode isSecretKey}: metadata keys come from a small vocabulary. */
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 1024;
+
 /** Whether a metadata key names something secret (`pin`, `userPin`, `so_pin`, `signatureB64`…). */
 export function isSecretKey(key: string): boolean {
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    verdict = judgeKey(key);
+    if (verdicts.size < MAX_VERDICTS) verdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+function judgeKey(key: string): boolean {
   const lower = key.toLowerCase();
   if (SECRET_SUBSTRINGS.some((s) => lower.includes(s))) return true;
   const words = key

@@ -157,7 +157,10 @@ function spanRunner(name: string): SpanRunner {
 /** The finite-number measurements of `m`, nothing else. */
 function numbersOnly(m: SpanContext["measurements"]): SpanContext["measurements"] {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(m)) if (Number.isFinite(v)) out[k] = v;
+  for (const k in m) {
+    const v = m[k as keyof typeof m];
+    if (Number.isFinite(v)) out[k] = v!;
+  }
   return out;
 }
 
