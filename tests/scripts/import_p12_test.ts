@@ -235,5 +235,89 @@ describe("import-p12 task", () => {
     assert.match(res.stderr, /No token labelled "no-such-token".*\(slot_not_found\)/);
   });
 
+  test("--with-chain stores the bundle's CA certificate as an authority certificate", () => {
+    const dir = work.dir;
+    const ca = join(dir, "ca");
+    runOk("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      `${ca}.key`,
+      "-out",
+      `${ca}.crt`,
+      "-subj",
+      "/CN=Import Test CA",
+      "-days",
+      "30",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "subjectKeyIdentifier=hash",
+    ]);
+    const leaf = join(dir, "leaf");
+    runOk("openssl", [
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      `${leaf}.key`,
+      "-out",
+      `${leaf}.csr`,
+      "-subj",
+      "/CN=Chained signer",
+    ]);
+    runOk("openssl", [
+      "x509",
+      "-req",
+      "-in",
+      `${leaf}.csr`,
+      "-CA",
+      `${ca}.crt`,
+      "-CAkey",
+      `${ca}.key`,
+      "-CAcreateserial",
+      "-out",
+      `${leaf}.crt`,
+      "-days",
+      "30",
+    ]);
+    runOk("openssl", [
+      "pkcs12",
+      "-export",
+      "-in",
+      `${leaf}.crt`,
+      "-inkey",
+      `${leaf}.key`,
+      "-certfile",
+      `${ca}.crt`,
+      "-out",
+      `${leaf}.p12`,
+      "-passout",
+      "pass:chain-pw",
+    ]);
+    const res = importTask({ p12: `${leaf}.p12`, password: "chain-pw" }, [
+      "--label",
+      "chained",
+      "--with-chain",
+    ]);
+    assert.equal(res.status, 0, res.stderr);
+    assert.match(res.stdout, /CA certificate\s+chained-ca1\s+[0-9a-f]+\s+CN=Import Test CA/);
+    withSession((session) => {
+      const caCert = session.findOne({ CKA_CLASS: CKO.CKO_CERTIFICATE, CKA_LABEL: "chained-ca1" });
+      const attrs = session.getAttributes(caCert, ["CKA_CERTIFICATE_CATEGORY", "CKA_VALUE"]);
+      assert.equal(attrs.CKA_CERTIFICATE_CATEGORY, 2n);
+      const expected = parsePemCertificates(readFileSync(`${ca}.crt`, "utf8"))[0];
+      assert.deepEqual(attrs.CKA_VALUE, expected.der);
+    });
+  });
+
   test("removes the fixtures", () => work.cleanup());
 });
