@@ -46,10 +46,10 @@ export const SPAN_KINDS = ["sign", "verify", "digest", "login"] as const;
 export const EVENT_KINDS = ["sessionOpen", "sessionClose", "sessionTimeout", "driverLoad"] as const;
 
 /** A span kind: `sign`, `verify`, `digest` or `login`. */
-export type SpanKind = typeof SPAN_KINDS[number];
+export type TelemetrySpanKind = typeof SPAN_KINDS[number];
 
 /** A plain event kind: `sessionOpen`, `sessionClose`, `sessionTimeout` or `driverLoad`. */
-export type EventKind = typeof EVENT_KINDS[number];
+export type TelemetryEventKind = typeof EVENT_KINDS[number];
 
 /**
  * The channel names under `prefix`, e.g. `pkcs11ex:sign` (whose events are published on

@@ -8,17 +8,17 @@ import diagnosticsChannel from "node:diagnostics_channel";
 import {
   CHANNEL_NAMES,
   EVENT_KINDS,
-  type EventKind,
   SPAN_KINDS,
   type SpanContext,
-  type SpanKind,
+  type TelemetryEventKind,
+  type TelemetrySpanKind,
 } from "./_telemetry_channels.ts";
 
 /** One telemetry event as {@linkcode watchTelemetry} delivers it. */
 export type TelemetryEvent =
   | {
     /** The span kind. */
-    kind: SpanKind;
+    kind: TelemetrySpanKind;
     /** `start` before the operation; `stop` or `exception` after it (api §4.2). */
     phase: "start" | "stop" | "exception";
     /** The span's context: at `stop`/`exception` with `duration` and the final metadata. */
@@ -26,7 +26,7 @@ export type TelemetryEvent =
   }
   | {
     /** The plain event kind. */
-    kind: EventKind;
+    kind: TelemetryEventKind;
     /** Always `event` for plain events. */
     phase: "event";
     /** The event's metadata and `systemTime`. */

@@ -45,10 +45,10 @@ export {
   CHANNEL_NAMES,
   type ChannelNames,
   EVENT_KINDS,
-  type EventKind,
   SPAN_KINDS,
   type SpanContext,
-  type SpanKind,
+  type TelemetryEventKind,
+  type TelemetrySpanKind,
 } from "./_telemetry_channels.ts";
 export { type TelemetryEvent, watchTelemetry } from "./_telemetry_watch.ts";
 
