@@ -62,6 +62,23 @@ function freezeSlot(slot: ResolvedSlotConfig): Readonly<ResolvedSlotConfig> {
  *   `slots.legal_proxy.pinCallback: missing for type "token"`; `detail.rule` is the rule
  *   number of api §1.5 when one applies.
  *
+ * @example A verify-only deployment, and a refused typo
+ * ```ts
+ * import { resolveConfig } from "./resolve.ts";
+ * import { ConfigError } from "../errors.ts";
+ *
+ * const config = resolveConfig({ allowedAlgs: ["PS256", "ES256"] });
+ * console.assert(config.signatureHeader === "JWS-Signature" && config.defaultSlot === undefined);
+ *
+ * try {
+ *   resolveConfig({ allowedAlgs: ["PS256"], sessionTimout: 60_000 });
+ * } catch (err) {
+ *   if (!(err instanceof ConfigError)) throw err;
+ *   console.log(err.path); // sessionTimout
+ *   console.log(err.message); // sessionTimout: unknown key (did you mean "sessionTimeout"?)
+ * }
+ * ```
+ *
  * @example A token slot and a SoftHSM2 pool
  * ```ts ignore
  * import { resolveConfig } from "./mod.ts";

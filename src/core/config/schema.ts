@@ -29,13 +29,27 @@ function strictObject<const E extends v.ObjectEntries>(entries: E) {
   });
 }
 
+/** Names valibot's records skip silently; refused instead, so no slot or key vanishes. */
+const RESERVED_KEYS = new Set(["__proto__", "prototype", "constructor"]);
+
 /** An object of `value`s keyed by `key` (arrays refused: they are objects to valibot). */
 function recordOf<
   const K extends v.GenericSchema<string, string>,
   const V extends v.GenericSchema,
 >(key: K, value: V, message: string) {
   const plain = (o: unknown) => typeof o === "object" && o !== null && !Array.isArray(o);
-  return v.pipe(v.custom<Record<string, unknown>>(plain, message), v.record(key, value, message));
+  return v.pipe(
+    v.custom<Record<string, unknown>>(plain, message),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const input = dataset.value;
+      for (const name of Object.keys(input).filter((k) => RESERVED_KEYS.has(k))) {
+        const path = [{ type: "object", origin: "key", input, key: name, value: input[name] }];
+        addIssue({ message: "is a reserved name", path: path as [v.ObjectPathItem] });
+      }
+    }),
+    v.record(key, value, message),
+  );
 }
 
 const text = v.pipe(v.string("must be a string"), v.nonEmpty("must not be empty"));

@@ -42,7 +42,7 @@ function resolveKey(
   const explicitCert = key.certLabel !== undefined || key.certId !== undefined;
   const certId = explicitCert ? key.certId : key.id;
   const certLabel = explicitCert || certId !== undefined ? key.certLabel : key.label;
-  return {
+  const resolved = {
     ref,
     label: key.label,
     id: key.id,
@@ -51,6 +51,9 @@ function resolveKey(
     alg: key.alg,
     chain: key.chain.flat(),
   };
+  return Object.fromEntries(
+    Object.entries(resolved).filter(([, value]) => value !== undefined),
+  ) as unknown as ResolvedKeyConfig;
 }
 
 /**

@@ -82,6 +82,15 @@ describe("per-key rules", () => {
     assert.equal(explicit.ref, "signing");
   });
 
+  test("a resolved key has no undefined fields", () => {
+    assert.deepEqual(resolveKey({ label: "k" }), {
+      ref: "signing",
+      label: "k",
+      certLabel: "k",
+      chain: [],
+    });
+  });
+
   test("a key alg must be known and inside the slot's effective allowlist", () => {
     const global = { allowedAlgs: ["PS256", "ES256"] };
     const cfg = (key: unknown, slot: Record<string, unknown> = {}) => ({

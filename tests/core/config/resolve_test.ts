@@ -170,6 +170,19 @@ describe("resolveConfig", () => {
     ]);
   });
 
+  test("slot and key refs that valibot would drop silently are refused", () => {
+    assertConfigError(
+      () => resolveConfig({ defaultSlot: "constructor", slots: { constructor: softSlot() } }),
+      "slots.constructor",
+      "is a reserved name",
+    );
+    const parsed = JSON.parse(
+      `{"slots": {"a": {"type": "soft_hsm", "driver": "${softSlot().driver}",
+        "keys": {"__proto__": {"label": "k"}}}}, "defaultSlot": "a"}`,
+    );
+    assertConfigError(() => resolveConfig(parsed), "slots.a.keys.__proto__", "is a reserved name");
+  });
+
   test("a configuration that is not an object is refused", () => {
     for (const input of [null, undefined, "config", 5, []]) {
       assertConfigError(() => resolveConfig(input), "", "The configuration must be an object");
