@@ -15,7 +15,11 @@ export function issuerSerialMatches(der: Uint8Array, cert: X509Certificate): boo
   return der.length === expected.length && der.every((b, i) => b === expected[i]);
 }
 
-/** Whether an XML-DSig X509IssuerName (RFC 4514 text) and decimal serial name this certificate. */
+/**
+ * Whether an XML-DSig X509IssuerName (RFC 4514 text) and decimal serial name this certificate.
+ * The RDNs are accepted in either order: xadesjs writes them in ASN.1 order, not RFC 4514's
+ * reversed one. (The binding itself is the CertDigest; this is a consistency check.)
+ */
 export function issuerNameSerialMatches(
   issuerName: string,
   serialDecimal: string,
@@ -25,7 +29,9 @@ export function issuerNameSerialMatches(
     return false;
   }
   try {
-    return dnToString(normalizeDn(parseDnString(issuerName.trim()))) === cert.issuerNormalized;
+    const dn = normalizeDn(parseDnString(issuerName.trim()));
+    return dnToString(dn) === cert.issuerNormalized ||
+      dnToString(dn.reverse()) === cert.issuerNormalized;
   } catch {
     return false;
   }

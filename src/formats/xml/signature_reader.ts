@@ -59,7 +59,8 @@ export interface SignatureParts {
   readonly signature: XmlElement;
   readonly signedInfo: XmlElement;
   readonly c14n: C14nSpec;
-  readonly signatureMethod: string;
+  /** The SignatureMethod element (read into an algorithm at step 3). */
+  readonly signatureMethod: XmlElement;
   readonly signatureValueElement: XmlElement;
   readonly signatureValue: Uint8Array;
   readonly certificates: readonly Uint8Array[];
@@ -228,7 +229,8 @@ export function readSignature(
   }
   const [signedInfo, valueEl] = kids;
   const c14n = c14nSpec(one(signedInfo, DS_NS, "CanonicalizationMethod"));
-  const signatureMethod = algorithm(one(signedInfo, DS_NS, "SignatureMethod"));
+  const signatureMethod = one(signedInfo, DS_NS, "SignatureMethod");
+  algorithm(signatureMethod);
   let props: ReferenceParts | undefined;
   const otherReferences: XmlElement[] = [];
   for (const refEl of childElements(signedInfo, DS_NS, "Reference")) {

@@ -29,7 +29,8 @@ import {
   type SignatureParts,
 } from "./signature_reader.ts";
 import { type VerifiedTimeStamp, verifySignatureTimeStamp } from "./timestamp.ts";
-import { algOfSignatureMethod, hashOfDigestMethod } from "./uris.ts";
+import { algOfSignatureMethodElement } from "./signature_method.ts";
+import { hashOfDigestMethod } from "./uris.ts";
 
 /** Options of {@linkcode verifyXml}: the trust settings of api §2.3.1 and parser bounds. */
 export interface XmlVerifyOptions extends PipelineOptions {
@@ -201,7 +202,7 @@ export async function verifyXml(
   opts: XmlVerifyOptions,
 ): Promise<XmlVerifyResult> {
   const { doc: parsed, ids, parts } = locate(doc, opts.limits);
-  const alg = algOfSignatureMethod(parts.signatureMethod);
+  const alg = algOfSignatureMethodElement(parts.signatureMethod);
   let signedBytes: Uint8Array = new Uint8Array();
   const policy = gateThen(opts.policy, (certificate) => {
     checkSigningCertificate(parts, certificate);

@@ -31,10 +31,67 @@ export function xmlsecVerify(dir: string, doc: string | Uint8Array, trustedPem: 
   ]);
 }
 
+const PS256_URI = "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1";
+const RS256_URI = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+
+/**
+ * PS256 without xmlsec1 knowing the RFC 6931 MGF1 URI: xmlsec1 verifies a copy whose method
+ * URI is swapped to rsa-sha256, which checks both references (libxml2's c14n, xmlsec's
+ * digests) and prints the canonical SignedInfo it signed over (`--store-signatures`); with the
+ * URI swapped back, `openssl dgst` checks the RSASSA-PSS signature (SHA-256, salt 32) on
+ * exactly those bytes. Returns xmlsec1's reference tally and openssl's verdict.
+ */
+export function ps256ByXmlsecAndOpenssl(
+  dir: string,
+  doc: string,
+  certPath: string,
+): { references: string; verified: boolean } {
+  const tag = Math.random().toString(36).slice(2);
+  const swapped = join(dir, `ps256-${tag}.xml`);
+  writeFileSync(swapped, doc.replace(PS256_URI, RS256_URI));
+  const res = run("xmlsec1", [
+    "--verify",
+    "--store-signatures",
+    "--print-debug",
+    "--enabled-key-data",
+    "x509",
+    "--trusted-pem",
+    certPath,
+    "--id-attr:Id",
+    "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
+    swapped,
+  ]);
+  const references = /SignedInfo References \(ok\/all\): (\d+\/\d+)/.exec(res.stdout + res.stderr)
+    ?.[1] ?? "none";
+  const buffer = /== PreSigned data - start buffer:\n([\s\S]*?)\n== PreSigned data - end buffer/
+    .exec(res.stdout)?.[1];
+  if (buffer === undefined) return { references, verified: false };
+  const signedInfo = join(dir, `ps256-${tag}.c14n`);
+  writeFileSync(signedInfo, buffer.replace(RS256_URI, PS256_URI));
+  const value = /<ds:SignatureValue[^>]*>([^<]+)</.exec(doc)?.[1] ?? "";
+  const sig = join(dir, `ps256-${tag}.sig`);
+  writeFileSync(sig, Buffer.from(value, "base64"));
+  const pub = join(dir, `ps256-${tag}.pub.pem`);
+  writeFileSync(pub, run("openssl", ["x509", "-in", certPath, "-pubkey", "-noout"]).stdout);
+  const dgst = run("openssl", [
+    "dgst",
+    "-sha256",
+    "-sigopt",
+    "rsa_padding_mode:pss",
+    "-sigopt",
+    "rsa_pss_saltlen:32",
+    "-verify",
+    pub,
+    "-signature",
+    sig,
+    signedInfo,
+  ]);
+  return { references, verified: dgst.status === 0 && /Verified OK/.test(dgst.stdout) };
+}
+
 let xadesReady = false;
 
-/** Whether xadesjs (over @xmldom/xmldom and WebCrypto) accepts the document's signature. */
-export async function xadesjsVerify(text: string): Promise<boolean> {
+function xadesSetup(): void {
   if (!xadesReady) {
     xadesjs.setNodeDependencies({
       XMLSerializer: xmldom.XMLSerializer,
@@ -44,6 +101,11 @@ export async function xadesjsVerify(text: string): Promise<boolean> {
     xadesjs.Application.setEngine("NodeJS", globalThis.crypto);
     xadesReady = true;
   }
+}
+
+/** Whether xadesjs (over @xmldom/xmldom and WebCrypto) accepts the document's signature. */
+export async function xadesjsVerify(text: string): Promise<boolean> {
+  xadesSetup();
   const doc = xadesjs.Parse(text);
   const sigs = doc.getElementsByTagNameNS("http://www.w3.org/2000/09/xmldsig#", "Signature");
   const signed = new xadesjs.SignedXml(doc);
@@ -53,6 +115,51 @@ export async function xadesjsVerify(text: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+const XADES_ALGS = {
+  RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+  PS256: { name: "RSA-PSS", hash: "SHA-256", saltLength: 32 },
+  ES256: { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" },
+} as const;
+
+/** What {@linkcode xadesjsSign} makes the data reference and the signing certificate. */
+export interface XadesjsSignOptions {
+  /** The data reference's transforms (xadesjs names: enveloped, c14n, exc-c14n, …). */
+  transforms?: string[];
+  /** Write a SigningCertificate (v1) instead of SigningCertificateV2. */
+  signingCertificateV1?: boolean;
+}
+
+/** A private key of a test identity, imported into WebCrypto for `alg`. */
+export function importSigningKey(
+  pem: string,
+  alg: keyof typeof XADES_ALGS,
+): Promise<CryptoKey> {
+  const pkcs8 = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
+  return crypto.subtle.importKey("pkcs8", pkcs8, XADES_ALGS[alg], false, ["sign"]);
+}
+
+/** Signs `text` with xadesjs (enveloped, the way its README shows), software key. */
+export async function xadesjsSign(
+  text: string,
+  key: CryptoKey,
+  certDer: Uint8Array,
+  alg: keyof typeof XADES_ALGS,
+  opts: XadesjsSignOptions = {},
+): Promise<string> {
+  xadesSetup();
+  const doc = xadesjs.Parse(text);
+  const cert = Buffer.from(certDer).toString("base64");
+  const signed = new xadesjs.SignedXml();
+  await signed.Sign(XADES_ALGS[alg], key, doc, {
+    references: [{ hash: "SHA-256", transforms: opts.transforms ?? ["enveloped", "exc-c14n"] }],
+    x509: [cert],
+    signingTime: { value: new Date() },
+    ...(opts.signingCertificateV1 ? { signingCertificate: cert } : { signingCertificateV2: cert }),
+  });
+  doc.documentElement!.appendChild(signed.GetXml()!);
+  return new xmldom.XMLSerializer().serializeToString(doc as never);
 }
 
 /**

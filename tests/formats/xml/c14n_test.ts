@@ -87,3 +87,32 @@ describe("exclusive c14n", () => {
     assert.equal(new TextDecoder().decode(canonicalize(doc, { exclude: s })), "<r>ab</r>");
   });
 });
+
+describe("inclusive c14n 1.0", () => {
+  test("W3C Exc-C14N §2.2, the inclusive results: in-scope namespaces and xml:* inherited", () => {
+    assert.equal(
+      c14n(W3C_1, { inclusive: true }, "elem2"),
+      '<n1:elem2 xmlns:n0="foo:bar" xmlns:n1="http://example.net" xmlns:n3="ftp://example.org" xml:lang="en">\n' +
+        "    <n3:stuff></n3:stuff>\n  </n1:elem2>",
+    );
+    assert.equal(
+      c14n(W3C_2, { inclusive: true }, "elem2"),
+      '<n1:elem2 xmlns:n1="http://example.net" xmlns:n2="http://foo.example" xml:lang="en" xml:space="retain">\n' +
+        '    <n3:stuff xmlns:n3="ftp://example.org"></n3:stuff>\n  </n1:elem2>',
+    );
+  });
+
+  test("default namespace: rendered where in scope, undeclared only against a rendered one", () => {
+    const doc = '<a xmlns="urn:a" xmlns:p="urn:p"><b xmlns=""><c/></b><!-- c --></a>';
+    assert.equal(
+      c14n(doc, { inclusive: true }),
+      '<a xmlns="urn:a" xmlns:p="urn:p"><b xmlns=""><c></c></b></a>',
+    );
+    assert.equal(
+      c14n(doc, { inclusive: true, withComments: true }),
+      '<a xmlns="urn:a" xmlns:p="urn:p"><b xmlns=""><c></c></b><!-- c --></a>',
+    );
+    assert.equal(c14n(doc, { inclusive: true }, "b"), '<b xmlns:p="urn:p"><c></c></b>');
+    assert.equal(c14n(doc, { inclusive: true }, "c"), '<c xmlns:p="urn:p"></c>');
+  });
+});

@@ -5,7 +5,13 @@ import { signXml } from "../../../src/formats/xml/sign.ts";
 import { verifyXml } from "../../../src/formats/xml/verify.ts";
 import { makeSelfSigned, softwareSigner, type TestIdentity } from "../../_support/software_keys.ts";
 import { makeTempDir } from "../../_support/tmp.ts";
-import { tamper, trusted, xadesjsVerify, xmlsecVerify } from "./_support.ts";
+import {
+  ps256ByXmlsecAndOpenssl,
+  tamper,
+  trusted,
+  xadesjsVerify,
+  xmlsecVerify,
+} from "./_support.ts";
 
 const DOC = '<?xml version="1.0" encoding="UTF-8"?>\r\n<!-- before -->\r\n' +
   '<inv:Invoice xmlns:inv="urn:example:invoice" xmlns:unused="urn:unused" Id="inv-1">\r\n' +
@@ -37,11 +43,16 @@ describe("signXml: outside verifiers accept what we sign", () => {
       assert.equal(signed.slice(0, start) + signed.slice(end), DOC);
       assert.ok(signed.slice(end).startsWith("</inv:Invoice>"));
 
-      // xmlsec1 1.2.37 does not know the RFC 6931 MGF1 URI, so PS256 is proven by xadesjs only.
       if (alg !== "PS256") {
         const res = xmlsecVerify(dir, signed, id.certPath);
         assert.equal(res.status, 0, res.stderr);
         assert.match(res.stderr, /SignedInfo References \(ok\/all\): 2\/2/);
+      } else {
+        // xmlsec1 1.2.37 lacks the RFC 6931 MGF1 URI: its c14n and digests plus openssl's PSS.
+        assert.deepEqual(ps256ByXmlsecAndOpenssl(dir, signed, id.certPath), {
+          references: "2/2",
+          verified: true,
+        });
       }
       assert.equal(await xadesjsVerify(signed), true);
       const pins = {
@@ -72,6 +83,10 @@ describe("signXml: outside verifiers accept what we sign", () => {
       for (const [what, bad, reason] of attacks) {
         assert.notEqual(bad, signed, what);
         if (alg !== "PS256") assert.notEqual(xmlsecVerify(dir, bad, id.certPath).status, 0, what);
+        else {
+          const proof = ps256ByXmlsecAndOpenssl(dir, bad, id.certPath);
+          assert.ok(proof.references !== "2/2" || !proof.verified, what);
+        }
         assert.equal(await xadesjsVerify(bad), false, what);
         await rejects(verifyXml(bad, trusted(pins)), reason);
       }

@@ -8,7 +8,9 @@ import { signXml } from "../../../src/formats/xml/sign.ts";
 import { verifyXml } from "../../../src/formats/xml/verify.ts";
 import { makeSelfSigned, softwareSigner } from "../../_support/software_keys.ts";
 import { makeTempDir } from "../../_support/tmp.ts";
-import { resign, trusted, xmlsecVerify } from "./_support.ts";
+import { createWebCryptoBackend } from "../../../src/core/_verify_webcrypto.ts";
+import type { VerifyBackend } from "../../../src/core/verify_bytes.ts";
+import { resign, tamper, trusted, xmlsecVerify } from "./_support.ts";
 
 const DOC = '<Order xmlns="urn:shop" xmlns:p="urn:pay"><item Id="i1">book</item>' +
   "<p:amount>1000</p:amount><user>alice@example.com</user></Order>";
@@ -160,6 +162,60 @@ describe("verifyXml: every XML reason and the wrapping attacks", () => {
       opts,
     );
     assert.ok(res);
+  });
+
+  test("the allowlist gate runs first: no digest and no math for an unknown signer", async () => {
+    const webcrypto = createWebCryptoBackend();
+    let maths = 0;
+    const backend: VerifyBackend = {
+      verify: (req) => {
+        maths++;
+        return webcrypto.verify(req);
+      },
+    };
+    const pins = { [parseCertificate(id.certDer).spkiSha256Hex]: "acme" };
+    // Both the data digest and the SignatureValue are wrong.
+    const at = signed.indexOf(">", signed.indexOf("<ds:SignatureValue")) + 3;
+    const bad = tamper(
+      signed.replace("1000", "9000"),
+      "<ds:SignatureValue",
+      at - signed.indexOf("<ds:SignatureValue"),
+    );
+    const rejectsWith = (p: Promise<unknown>, reason: string) =>
+      assert.rejects(
+        p,
+        (e: unknown) => isPkcs11exError(e, reason as never) || assert.fail(String(e)),
+      );
+    await rejectsWith(verifyXml(bad, trusted({}, { backend })), "unknown_signer");
+    await rejectsWith(
+      verifyXml(bad, trusted(pins, { backend, allowedAlgs: ["PS256"] })),
+      "disallowed_alg",
+    );
+    await rejectsWith(
+      verifyXml(bad, trusted(pins, { backend, validationTime: new Date("2001-01-01T00:00:00Z") })),
+      "cert_not_yet_valid",
+    );
+    await rejectsWith(
+      verifyXml(bad, trusted(pins, { backend, expectedSubject: "beta" })),
+      "digest_mismatch",
+    );
+    assert.equal(maths, 0);
+    // A known signer: step 5 (digest) comes before step 7 (math), which then runs once.
+    await rejectsWith(
+      verifyXml(
+        tamper(signed, "<ds:SignatureValue", at - signed.indexOf("<ds:SignatureValue")),
+        trusted(pins, { backend }),
+      ),
+      "signature_invalid",
+    );
+    assert.equal(maths, 1);
+    await rejectsWith(
+      verifyXml(signed, trusted(pins, { backend, expectedSubject: "beta" })),
+      "unexpected_subject",
+    );
+    const ok = await verifyXml(signed, trusted(pins, { backend, expectedSubject: "acme" }));
+    assert.equal(ok.subjectId, "acme");
+    assert.equal(maths, 3);
   });
 
   test("cleanup", () => cleanup());
