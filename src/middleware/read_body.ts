@@ -25,24 +25,32 @@ function consumed(): never {
   );
 }
 
+/** The body through Hono's cache (`arrayBuffer()`), which later handlers read from too. */
+async function cachedBytes(req: HonoRequest, limit: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  if (bytes.length > limit) tooLarge(limit);
+  return bytes;
+}
+
 /**
  * Returns the raw body bytes. Refuses (`body_too_large`) a declared `Content-Length` above
- * `limit` before reading, and stops reading once the streamed bytes pass it. Refuses
- * (`body_already_consumed`) a body that was read or parsed before in a lossy form.
+ * `limit` before reading, and stops reading a body without one (chunked) once the streamed
+ * bytes pass it. Refuses (`body_already_consumed`) a body that was read or parsed before in a
+ * lossy form.
  */
 export async function readRawBody(req: HonoRequest, limit: number): Promise<Uint8Array> {
-  if (req.bodyCache.arrayBuffer !== undefined) {
-    // An earlier arrayBuffer()/bytes() read kept the exact bytes.
-    const bytes = new Uint8Array(await req.arrayBuffer());
-    if (bytes.length > limit) tooLarge(limit);
-    return bytes;
-  }
+  // An earlier arrayBuffer()/bytes() read kept the exact bytes.
+  if (req.bodyCache.arrayBuffer !== undefined) return cachedBytes(req, limit);
   const stream = req.raw.body;
   if (Object.keys(req.bodyCache).length > 0 || req.raw.bodyUsed || stream?.locked === true) {
     consumed();
   }
   const declared = req.header("content-length");
-  if (declared !== undefined && !(Number(declared) <= limit)) tooLarge(limit);
+  if (declared !== undefined) {
+    if (!(Number(declared) <= limit)) tooLarge(limit);
+    // The server frames the body by its Content-Length: one read, straight into the cache.
+    return cachedBytes(req, limit);
+  }
 
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -193,6 +193,20 @@ describe("jwsVerify (Hono, real HTTP on loopback)", () => {
     });
   });
 
+  test("a Content-Length that understates the body still cannot pass the limit", async () => {
+    // Not possible over HTTP/1.1 (the server frames by Content-Length); in memory it is.
+    const app = new Hono();
+    app.use("*", jwsVerify(verifier, { bodyLimit: 1024, exposeReason: true }));
+    app.post("/", (c) => c.text("ok"));
+    const big = new Uint8Array(4096).fill(0x41);
+    const res = await app.request("/", {
+      method: "POST",
+      body: big,
+      headers: { "content-length": "10", "JWS-Signature": await signJws(big, good.signer) },
+    });
+    assert.equal(res.status, 413);
+  });
+
   test("a body read before the middleware → body_already_consumed", async () => {
     const app = new Hono();
     app.use("*", async (c, next) => {

@@ -1,0 +1,141 @@
+/**
+ * Requests per second of a Hono route behind the `jwsVerify` middleware against the same route
+ * without it, on the runtime's own server (`Deno.serve` / `Bun.serve`) on 127.0.0.1.
+ *
+ * The load generator runs in the same process: CONCURRENCY `fetch` loops (keep-alive), each
+ * POSTing a 1 KiB JSON body with its detached JWS header and reading the response, for
+ * BENCH_SECONDS per sample. Both routes get the same bytes and read the body; the only
+ * difference is the middleware (real pipeline, PinnedRegistry, x5c header). ROUNDS interleaved
+ * rounds, medians, one JSON line per algorithm (plus a diagnostic row: the middleware with a
+ * verifier that does no work). Loopback only, bounded in count and time; every
+ * response must be 200 or the run aborts. Target: ratio ≥ 0.8.
+ *
+ * Run with `node bench/run.mjs bench/hono.ts` (both runtimes), or `deno run -A bench/hono.ts` /
+ * `bun bench/hono.ts`.
+ */
+import process from "node:process";
+import { type Context, Hono } from "hono";
+import { jwsVerify, type Variables } from "../src/middleware/hono.ts";
+import { signJws } from "../src/formats/jws/sign.ts";
+import { verifyJws } from "../src/formats/jws/verify.ts";
+import { parseCertificate } from "../src/core/x509.ts";
+import { PinnedRegistry } from "../src/policy/pinned_registry.ts";
+import { makeSelfSigned, softwareSigner } from "../tests/_support/software_keys.ts";
+import { makeTempDir } from "../tests/_support/tmp.ts";
+import { serve } from "../tests/middleware/_server.ts";
+import { median, runtimeName } from "./_support.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const ALGS = { ES256: "ec", PS256: "rsa" } as const;
+type Alg = keyof typeof ALGS;
+
+// A 1 KiB JSON body.
+const body = new TextEncoder().encode(
+  JSON.stringify({ amount: "10.00", currency: "CLP", note: "x".repeat(1024) }).slice(0, 1023) +
+    "}",
+);
+
+/** Runs CONCURRENCY fetch loops against `url` for `seconds`; returns requests per second. */
+async function load(url: string, headers: Record<string, string>, seconds: number) {
+  const end = performance.now() + seconds * 1000;
+  const start = performance.now();
+  let done = 0;
+  const loop = async () => {
+    while (performance.now() < end) {
+      const res = await fetch(url, { method: "POST", body, headers });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+  return done / ((performance.now() - start) / 1000);
+}
+
+/** Interleaved rounds of `ours` and `baseline` (the order alternates), medians, one JSON line. */
+async function compare(
+  name: string,
+  ours: () => Promise<number>,
+  baseline: () => Promise<number>,
+): Promise<void> {
+  await ours(); // warm-up, and proof that every request passes
+  await baseline();
+  const o: number[] = [];
+  const b: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      o.push(await ours());
+      b.push(await baseline());
+    } else {
+      b.push(await baseline());
+      o.push(await ours());
+    }
+  }
+  console.log(JSON.stringify({
+    bench: "hono",
+    runtime: runtimeName(),
+    case: `${name}, 1 KiB body, ${CONCURRENCY} concurrent`,
+    oursPerSecond: Math.round(median(o)),
+    baselinePerSecond: Math.round(median(b)),
+    ratio: Number((median(o) / median(b)).toFixed(3)),
+  }));
+}
+
+const identities = (() => {
+  const { dir, cleanup } = makeTempDir();
+  try {
+    return Object.fromEntries(
+      Object.entries(ALGS).map(([alg, type]) => [alg, makeSelfSigned(dir, type, { name: alg })]),
+    );
+  } finally {
+    cleanup();
+  }
+})();
+const pins = Object.fromEntries(
+  Object.values(identities).map((id) => [parseCertificate(id.certDer).spkiSha256Hex, "bench"]),
+);
+const policy = new PinnedRegistry({ pins });
+const verifier = {
+  jws: {
+    verify: (jws: string, payload: Uint8Array) =>
+      verifyJws(jws, payload, { policy, allowedAlgs: ["ES256", "PS256"] }),
+  },
+};
+// Diagnostic: the middleware with a verifier that accepts without any work (header, body
+// handling, context) — what the middleware costs besides the verification itself.
+const noop = { jws: { verify: () => Promise.resolve({ subjectId: "bench" }) } };
+
+const app = new Hono<{ Variables: Variables }>();
+app.use("/signed", jwsVerify(verifier));
+app.use("/noop", jwsVerify(noop));
+const route = async (c: Context<{ Variables: Variables }>) =>
+  c.json({ size: (await c.req.arrayBuffer()).byteLength, from: c.get("pkcs11exSubject") ?? null });
+app.post("/signed", route);
+app.post("/noop", route);
+app.post("/plain", route);
+
+const server = await serve(app.fetch);
+try {
+  for (const alg of Object.keys(ALGS) as Alg[]) {
+    const headers = {
+      "content-type": "application/json",
+      "JWS-Signature": await signJws(body, softwareSigner(identities[alg], alg)),
+    };
+    await compare(
+      `${alg} jwsVerify route vs the same route without`,
+      () => load(`${server.url}/signed`, headers, SECONDS),
+      () => load(`${server.url}/plain`, headers, SECONDS),
+    );
+    if (alg === "ES256") {
+      await compare(
+        "diagnostic: jwsVerify with a no-op verifier vs the same route without",
+        () => load(`${server.url}/noop`, headers, SECONDS),
+        () => load(`${server.url}/plain`, headers, SECONDS),
+      );
+    }
+  }
+} finally {
+  await server.close();
+}
