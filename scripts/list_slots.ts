@@ -9,13 +9,7 @@
 import { Pkcs11exError } from "../src/core/errors.ts";
 import { Pkcs11Module } from "../src/ffi/module.ts";
 import { parseTaskArgs, secretFromEnv, stringOption } from "./_task/args.ts";
-import {
-  DEFAULT_CONFIG_PATH,
-  loadConfig,
-  type SlotMatch,
-  slotRefs,
-  slotTarget,
-} from "./_task/config.ts";
+import { DEFAULT_CONFIG_PATH, loadConfig, slotRefs, slotTarget } from "./_task/config.ts";
 import { runTask, UsageError } from "./_task/errors.ts";
 import { type DriverReport, inventory } from "./_task/inventory.ts";
 import { SecretPrompter } from "./_task/prompt.ts";
@@ -42,13 +36,8 @@ A PIN is tried only on one token: name it with --slot or --token.`;
 interface DriverTarget {
   driver: string;
   sha256: string | undefined;
+  reserved: string | undefined;
   match: Partial<{ tokenLabel: string; slotId: bigint }>;
-}
-
-function narrowing(match: SlotMatch): DriverTarget["match"] {
-  return "tokenLabel" in match
-    ? { tokenLabel: match.tokenLabel }
-    : { slotId: BigInt(match.slotId) };
 }
 
 async function targets(
@@ -61,17 +50,24 @@ async function targets(
     if (slotRef !== undefined) {
       throw new UsageError("--slot names a configured slot: drop --driver");
     }
-    return drivers.map((driver) => ({ driver, sha256: undefined, match: { tokenLabel } }));
+    return drivers.map((driver) => ({
+      driver,
+      sha256: undefined,
+      reserved: undefined,
+      match: { tokenLabel },
+    }));
   }
   const config = await loadConfig((values.config as string | undefined) ?? DEFAULT_CONFIG_PATH);
   if (slotRef !== undefined) {
-    const target = slotTarget(config, slotRef);
-    return [{ driver: target.driver, sha256: target.sha256, match: narrowing(target.slotMatch) }];
+    const { driver, sha256, reserved, slotMatch } = slotTarget(config, slotRef);
+    return [{ driver, sha256, reserved, match: slotMatch }];
   }
   const byDriver = new Map<string, DriverTarget>();
   for (const ref of slotRefs(config)) {
-    const { driver, sha256 } = slotTarget(config, ref);
-    if (!byDriver.has(driver)) byDriver.set(driver, { driver, sha256, match: { tokenLabel } });
+    const { driver, sha256, reserved } = slotTarget(config, ref);
+    if (!byDriver.has(driver)) {
+      byDriver.set(driver, { driver, sha256, reserved, match: { tokenLabel } });
+    }
   }
   if (byDriver.size === 0) throw new UsageError("The config has no slots: pass --driver PATH");
   return [...byDriver.values()];
@@ -109,7 +105,8 @@ await runTask(async () => {
   const reports: DriverReport[] = [];
   try {
     for (const target of list) {
-      const module = await Pkcs11Module.load(target.driver, { sha256: target.sha256 });
+      const { driver, sha256, reserved } = target;
+      const module = await Pkcs11Module.load(driver, { sha256, reserved });
       reports.push(inventory(module, { ...target.match, pin }));
     }
   } finally {

@@ -18,12 +18,15 @@ export interface OpenedSlot {
 
 /** Loads the target's driver and finds its slot (`slot_not_found` when absent). */
 export async function openSlot(target: SlotTarget): Promise<OpenedSlot> {
-  const module = await Pkcs11Module.load(target.driver, { sha256: target.sha256 });
+  const module = await Pkcs11Module.load(target.driver, {
+    sha256: target.sha256,
+    reserved: target.reserved,
+  });
   const match = target.slotMatch;
   if ("tokenLabel" in match) {
     return { module, slotId: module.findSlotByTokenLabel(match.tokenLabel) };
   }
-  const slotId = BigInt(match.slotId);
+  const slotId = match.slotId;
   if (!module.slots(true).includes(slotId)) {
     throw new Pkcs11exError(
       "slot_not_found",

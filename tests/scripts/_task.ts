@@ -38,7 +38,9 @@ export function writeConfig(dir: string, ref: string, tokenLabel: string): strin
   const path = join(dir, "pkcs11ex.config.ts");
   writeFileSync(
     path,
-    `export default {\n  slots: {\n    ${ref}: {\n      type: "soft_hsm",\n      driver: ${
+    `export default {\n  defaultSlot: ${
+      JSON.stringify(ref)
+    },\n  slots: {\n    ${ref}: {\n      type: "soft_hsm",\n      driver: ${
       JSON.stringify(SOFTHSM_DRIVER)
     },\n      slotMatch: { tokenLabel: ${JSON.stringify(tokenLabel)} },\n    },\n  },\n};\n`,
   );
