@@ -23,7 +23,11 @@ import { makeP12 } from "../tests/formats/pdf/_signpdf.ts";
 import type { PdfBenchCase } from "./_pdf_case.ts";
 import { runtimeName } from "./_support.ts";
 
-const SIZES: Record<string, number> = { "100k": 100 * 1024, "10m": 10 * 2 ** 20, "100m": 100 * 2 ** 20 };
+const SIZES: Record<string, number> = {
+  "100k": 100 * 1024,
+  "10m": 10 * 2 ** 20,
+  "100m": 100 * 2 ** 20,
+};
 const LABEL: Record<string, string> = { "100k": "100 KiB", "10m": "10 MiB", "100m": "100 MiB" };
 const REPS: Record<string, number> = { "100k": 15, "10m": 3, "100m": 1 };
 const chosen = (process.env.BENCH_PDF_SIZES ?? "100k,10m,100m").split(",");
@@ -65,7 +69,12 @@ function pdfsigCase(file: string, reps: number): { ms: number; peakRssMiB: numbe
   return { ms: times[Math.floor(times.length / 2)], peakRssMiB: Math.round(peak) };
 }
 
-function line(name: string, ours: { ms: number; peakRssMiB: number }, base: typeof ours, by: string) {
+function line(
+  name: string,
+  ours: { ms: number; peakRssMiB: number },
+  base: typeof ours,
+  by: string,
+) {
   console.log(JSON.stringify({
     bench: "pdf",
     runtime: runtimeName(),
