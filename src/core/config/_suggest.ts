@@ -13,14 +13,20 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
-/** `unknown key (did you mean "pinCallback"?)`, or the list of known keys when none is close. */
-export function unknownKeyProblem(key: string, known: readonly string[]): string {
+/** The known key closest to `key`, if one is close enough to be a typo of it. */
+function nearest(key: string, known: readonly string[]): string | undefined {
+  if (key.length > 64) return undefined;
   const lower = key.toLowerCase();
-  const close = known
+  return known
     .map((name) => ({ name, distance: editDistance(lower, name.toLowerCase()) }))
     .filter(({ name, distance }) => distance <= Math.max(2, Math.floor(name.length / 4)))
-    .sort((x, y) => x.distance - y.distance)[0];
+    .sort((x, y) => x.distance - y.distance)[0]?.name;
+}
+
+/** `unknown key (did you mean "pinCallback"?)`, or the list of known keys when none is close. */
+export function unknownKeyProblem(key: string, known: readonly string[]): string {
+  const close = nearest(key, known);
   return close
-    ? `unknown key (did you mean "${close.name}"?)`
+    ? `unknown key (did you mean "${close}"?)`
     : `unknown key (known keys: ${known.join(", ")})`;
 }

@@ -254,7 +254,14 @@ export function parseConfigShape(input: unknown): ConfigShape {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new ConfigError("", "The configuration must be an object");
   }
-  const result = v.safeParse(configSchema, input);
+  let result;
+  try {
+    result = v.safeParse(configSchema, input);
+  } catch (cause) {
+    // A getter or proxy in the user's object threw while the schema read it.
+    const why = (cause as Error)?.message ?? String(cause);
+    throw new ConfigError("", `Cannot read the configuration: ${why}`, { cause });
+  }
   if (result.success) return result.output;
   const problems = result.issues.map((issue) => {
     const path = issuePath(issue);

@@ -195,6 +195,35 @@ describe("resolveConfig", () => {
     );
   });
 
+  test("hostile input: throwing getters and proxies become ConfigError", () => {
+    const throwingKeys = new Proxy({}, {
+      ownKeys() {
+        throw new Error("no keys for you");
+      },
+    });
+    const inputs = [
+      {
+        get slots() {
+          throw new Error("boom");
+        },
+      },
+      throwingKeys,
+      { slots: throwingKeys },
+    ];
+    for (const input of inputs) {
+      assertConfigError(() => resolveConfig(input), "", /^Cannot read the configuration: /);
+    }
+  });
+
+  test("hostile input: a huge unknown key and many slots", () => {
+    const long = "x".repeat(1_000_000);
+    assertConfigError(() => resolveConfig({ [long]: 1 }), long, "unknown key (known keys:");
+    const slots = Object.fromEntries(
+      Array.from({ length: 2_000 }, (_, i) => [`s${i}`, softSlot({ slotMatch: { slotId: i } })]),
+    );
+    assert.equal(Object.keys(resolveConfig(withSlots(slots)).slots).length, 2_000);
+  });
+
   test("maxClockSkew: negative is refused, zero and fractions are fine", () => {
     assertConfigError(
       () => resolveConfig({ maxClockSkew: -1 }),
