@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import { makeTestToken, SOFTHSM_DRIVER } from "../_support/softhsm.ts";
 import { makeTempDir } from "../_support/tmp.ts";
 import { runTaskScript, writeConfig } from "./_task.ts";
@@ -156,6 +157,34 @@ describe("list-slots task", () => {
     const noConfig = runTaskScript("list_slots", ["--config", `${work.dir}/absent.ts`]);
     assert.equal(noConfig.status, 2);
     assert.match(noConfig.stderr, /Cannot find the config module/);
+  });
+
+  test("the config is validated like Pkcs11ex.start: a wrong driver pin or a missing driver is refused", () => {
+    const bad = `${work.dir}/bad_pin.config.ts`;
+    writeFileSync(
+      bad,
+      readFileSync(config, "utf8").replace(
+        "export default {",
+        `export default {\n  driverPins: { ${JSON.stringify(SOFTHSM_DRIVER)}: "${
+          "0".repeat(64)
+        }" },`,
+      ),
+    );
+    const pinned = runTaskScript("list_slots", ["--config", bad]);
+    assert.equal(pinned.status, 1);
+    assert.match(
+      pinned.stderr,
+      /slots\.platform\.driver: SHA-256 of .* driverPins expects 0{64} \(invalid_config\)/,
+    );
+
+    const missing = `${work.dir}/missing_driver.config.ts`;
+    writeFileSync(
+      missing,
+      readFileSync(config, "utf8").replace(SOFTHSM_DRIVER, "/no/such/driver.so"),
+    );
+    const res = runTaskScript("list_slots", ["--config", missing]);
+    assert.equal(res.status, 1);
+    assert.match(res.stderr, /slots\.platform\.driver: not found on disk/);
   });
 
   test("removes the fixtures", () => work.cleanup());
