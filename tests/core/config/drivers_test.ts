@@ -82,15 +82,24 @@ describe("driver rules", () => {
   });
 
   test("rule 7: a pin on the real file also guards a symlink to it", () => {
-    const real = realpathSync(SOFTHSM);
-    assert.notEqual(real, SOFTHSM);
-    assertConfigError(
-      () =>
-        resolveConfig(withSlots({ p: softSlot() }, { driverPins: { [real]: "00".repeat(32) } })),
-      "slots.p.driver",
-      "SHA-256 of",
-      7,
-    );
+    withTempDir((dir) => {
+      const real = join(dir, "libvendor.so.1");
+      const link = join(dir, "libvendor.so");
+      writeFileSync(real, "module bytes");
+      symlinkSync(real, link);
+      const pins = { [realpathSync(real)]: "00".repeat(32) };
+      assertConfigError(
+        () => resolveConfig(withSlots({ p: softSlot({ driver: link }) }, { driverPins: pins })),
+        "slots.p.driver",
+        `SHA-256 of ${link} is ${opensslSha256(real)}`,
+        7,
+      );
+      const good = { [realpathSync(real)]: opensslSha256(real) };
+      const config = resolveConfig(
+        withSlots({ p: softSlot({ driver: link }) }, { driverPins: good }),
+      );
+      assert.equal(config.slots.p.driverSha256, opensslSha256(real));
+    });
   });
 
   test("rule 7: a pin on a driver no slot uses is not read", () => {
