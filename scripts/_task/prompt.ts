@@ -92,11 +92,9 @@ export class SecretPrompter {
   ask(question: string, hint: string): Promise<Uint8Array> {
     const { input, output } = this.#streams;
     if (!this.interactive) {
-      throw new UsageError(
-        `Cannot prompt for the ${
-          question.replace(/:\s*$/, "")
-        }: stdin is not a terminal (use ${hint})`,
-      );
+      const what = question.replace(/:\s*$/, "");
+      const name = what.charAt(0).toLowerCase() + what.slice(1);
+      throw new UsageError(`Cannot prompt for the ${name}: stdin is not a terminal (use ${hint})`);
     }
     if (!this.#raw) {
       input.setRawMode(true);

@@ -78,7 +78,7 @@ describe("SecretPrompter", () => {
     assert.equal(prompter.interactive, false);
     assert.throws(
       () => prompter.ask("User PIN: ", "--pin-from-env NAME"),
-      /Cannot prompt for the User PIN: stdin is not a terminal \(use --pin-from-env NAME\)/,
+      /Cannot prompt for the user PIN: stdin is not a terminal \(use --pin-from-env NAME\)/,
     );
   });
 });
