@@ -43,13 +43,14 @@ function checkPolicyEnvironment(policy: Policy, environment: ConfigEnvironment):
   }
 }
 
-function freezeSlot(slot: ResolvedSlotConfig): Readonly<ResolvedSlotConfig> {
+/** Freezes a slot and what it holds (byte arrays cannot be frozen; they are private copies). */
+function freezeSlot(slot: ResolvedSlotConfig): void {
   for (const key of Object.values(slot.keys)) Object.freeze(Object.freeze(key).chain);
   Object.freeze(slot.keys);
   Object.freeze(slot.slotMatch);
   Object.freeze(slot.effectiveAllowedAlgs);
   if (slot.allowedAlgs) Object.freeze(slot.allowedAlgs);
-  return Object.freeze(slot);
+  Object.freeze(slot);
 }
 
 /**
