@@ -88,11 +88,11 @@ await runTask(async () => {
   try {
     const { module, slotId } = await openSlot(target);
     const token = module.tokenInfo(slotId);
+    using session = module.openSession(slotId);
     const pin = pinEnv !== undefined
       ? secretFromEnv(pinEnv, "user PIN")
       : await prompter.ask(`User PIN of token "${token.label}": `, "--pin-from-env NAME");
-    using session = module.openSession(slotId);
-    session.login(pin); // zeroes the PIN bytes
+    session.login(pin); // zeroes the PIN bytes, whatever the outcome
     const result = importKeyAndCertificates(session, key, {
       label,
       certLabel,

@@ -86,8 +86,11 @@ export class SecretPrompter {
 
   /**
    * Writes `question`, reads one line with echo off, and returns its UTF-8 bytes (the
-   * caller zeroes them). Throws {@linkcode UsageError} when stdin is not a terminal or the
-   * user cancels.
+   * caller zeroes them).
+   *
+   * @param question The prompt, e.g. `User PIN: `.
+   * @param hint The flag to name when stdin is not a terminal, e.g. `--pin-from-env NAME`.
+   * @throws {UsageError} when stdin is not a terminal, or the user cancels (Ctrl-C, Ctrl-D).
    */
   ask(question: string, hint: string): Promise<Uint8Array> {
     const { input, output } = this.#streams;
