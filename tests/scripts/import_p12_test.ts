@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { BUILTIN_ALGORITHMS } from "../../src/core/algorithms/registry.ts";
+import { MechanismCache, signOnToken } from "../../src/core/token_sign.ts";
 import { ecdsaRawToDer } from "../../src/core/algorithms/ecdsa_encoding.ts";
 import { parsePemCertificates } from "../../src/core/x509.ts";
 import { CKO } from "../../src/ffi/constants.ts";
@@ -53,14 +55,23 @@ function withSession<T>(fn: (session: Session) => T): T {
 }
 
 /** Verifies `signature` over `message` with openssl against the bundle's certificate. */
-function opensslVerifies(certPem: string, signature: Uint8Array): boolean {
+function opensslVerifies(certPem: string, signature: Uint8Array, extra: string[] = []): boolean {
   const pub = join(work.dir, "pub.pem");
   writeFileSync(pub, runOk("openssl", ["x509", "-in", certPem, "-pubkey", "-noout"]).stdout);
   const data = join(work.dir, "data.bin");
   writeFileSync(data, message);
   const sig = join(work.dir, "sig.bin");
   writeFileSync(sig, signature);
-  const res = run("openssl", ["dgst", "-sha256", "-verify", pub, "-signature", sig, data]);
+  const res = run("openssl", [
+    "dgst",
+    "-sha256",
+    "-verify",
+    pub,
+    ...extra,
+    "-signature",
+    sig,
+    data,
+  ]);
   return res.status === 0 && res.stdout.includes("Verified OK");
 }
 
@@ -130,6 +141,22 @@ describe("import-p12 task", () => {
       const digest = new Uint8Array(createHash("sha256").update(message).digest());
       const raw = session.sign(session.mechanism({ mechanism: "CKM_ECDSA" }), key, digest);
       assert.ok(opensslVerifies(ec.certPem, ecdsaRawToDer(raw, 32)));
+    });
+  });
+
+  test("the library's sign path (PS256, ES256) uses the imported keys; openssl verifies", () => {
+    withSession((session) => {
+      const mechanisms = new MechanismCache(session);
+      const sign = (label: string, alg: string) =>
+        signOnToken(session, mechanisms, keysLabelled(session, label)[0], {
+          alg: BUILTIN_ALGORITHMS[alg],
+          data: message,
+          precomputedDigest: false,
+          context: "der",
+        });
+      const pss = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"];
+      assert.ok(opensslVerifies(rsa.certPem, sign("rsa-signing", "PS256"), pss));
+      assert.ok(opensslVerifies(ec.certPem, sign("ec-signing", "ES256")));
     });
   });
 
