@@ -1,14 +1,15 @@
 /**
- * Signing with a token key according to an {@linkcode Algorithm}'s sign plan: feed the
- * token the message, its digest, or the `DigestInfo` around its digest, then encode what
- * the token returned for the caller's context. Runs where the session lives (a slot
- * worker, or a provisioning script).
+ * Signing with a token key according to an {@linkcode Algorithm}'s sign plan. The plan is
+ * computed where the algorithm lives (the main thread: custom algorithms are functions and
+ * cannot cross to a worker): feed the token the message, its digest, or the `DigestInfo`
+ * around its digest. The token call itself runs where the session lives, and the raw result
+ * is encoded for the caller's context.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import type { Session } from "../ffi/session.ts";
-import type { NativeMechanism } from "../ffi/mechanism.ts";
+import type { MechanismSpec, NativeMechanism } from "../ffi/mechanism.ts";
 import type { Algorithm, HashName } from "./algorithms/types.ts";
 import { digestInfo } from "./algorithms/digest_info.ts";
 import type { EncodingContext } from "./signer.ts";
@@ -18,21 +19,48 @@ function hashBytes(hash: HashName, data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash(hash).update(data).digest());
 }
 
-/** Caches native mechanisms per algorithm and plan, for one session. */
+/** What one `C_Sign` needs: the mechanism and the exact input bytes. */
+export interface TokenSignPlan {
+  /** The mechanism as plain data. */
+  readonly mechanism: MechanismSpec;
+  /** The bytes to hand to `C_Sign`. */
+  readonly input: Uint8Array;
+}
+
+/**
+ * Plans one token signature: the mechanism of `alg`'s sign plan and the input bytes (the
+ * message, its digest, or the DER `DigestInfo` of its digest).
+ *
+ * @param data the message, or its digest when `precomputedDigest` is set.
+ */
+export function planTokenSignature(
+  alg: Algorithm,
+  data: Uint8Array,
+  precomputedDigest: boolean,
+): TokenSignPlan {
+  const plan = alg.signPlan(precomputedDigest);
+  if (plan.input === "message") return { mechanism: plan.mechanism, input: data };
+  const digest = precomputedDigest ? data : hashBytes(alg.hash, data);
+  const input = plan.input === "digest_info" ? digestInfo(alg.hash, digest) : digest;
+  return { mechanism: plan.mechanism, input };
+}
+
+/** Caches native mechanisms per mechanism spec, for one session. */
 export class MechanismCache {
   readonly #session: Session;
   readonly #cache = new Map<string, NativeMechanism>();
 
+  /** A cache for mechanisms of `session`. */
   constructor(session: Session) {
     this.#session = session;
   }
 
-  /** The native mechanism of `alg`'s plan. */
-  get(alg: Algorithm, precomputedDigest: boolean): NativeMechanism {
-    const key = `${alg.name}/${precomputedDigest}`;
+  /** The native mechanism of `spec`, built once. */
+  get(spec: MechanismSpec): NativeMechanism {
+    const key = JSON.stringify(spec);
     let mech = this.#cache.get(key);
     if (mech === undefined) {
-      mech = this.#session.mechanism(alg.signPlan(precomputedDigest).mechanism);
+      mech = this.#session.mechanism(spec);
       this.#cache.set(key, mech);
     }
     return mech;
@@ -51,7 +79,7 @@ export interface TokenSignRequest {
   readonly context: EncodingContext;
 }
 
-/** Signs on the token with the private key `key` and encodes the signature. */
+/** Signs on the token with the private key `key` in this thread and encodes the signature. */
 export function signOnToken(
   session: Session,
   mechanisms: MechanismCache,
@@ -59,12 +87,7 @@ export function signOnToken(
   request: TokenSignRequest,
 ): Uint8Array {
   const { alg, data, precomputedDigest, context } = request;
-  const plan = alg.signPlan(precomputedDigest);
-  let input = data;
-  if (plan.input !== "message") {
-    const digest = precomputedDigest ? data : hashBytes(alg.hash, data);
-    input = plan.input === "digest_info" ? digestInfo(alg.hash, digest) : digest;
-  }
-  const raw = session.sign(mechanisms.get(alg, precomputedDigest), key, input);
+  const plan = planTokenSignature(alg, data, precomputedDigest);
+  const raw = session.sign(mechanisms.get(plan.mechanism), key, plan.input);
   return alg.encodeSignature(raw, context);
 }

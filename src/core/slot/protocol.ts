@@ -1,0 +1,115 @@
+/**
+ * The messages between a slot proxy (main thread) and its slot worker. Plain data only:
+ * everything crosses by structured clone; PIN buffers are transferred, never copied.
+ *
+ * @module
+ */
+import type { MechanismSpec } from "../../ffi/mechanism.ts";
+
+/** How a worker finds a key pair and its certificate on the token. */
+export interface KeyLocator {
+  /** The logical key name of the configuration. */
+  readonly keyRef: string;
+  /** `CKA_LABEL` of the private key. */
+  readonly label?: string;
+  /** `CKA_ID` of the private key. */
+  readonly id?: Uint8Array;
+  /** `CKA_LABEL` of the certificate (default: `label`). */
+  readonly certLabel?: string;
+  /** `CKA_ID` of the certificate (default: `id`). */
+  readonly certId?: Uint8Array;
+}
+
+/** What a worker needs to open its slot. */
+export interface WorkerInit {
+  readonly slotRef: string;
+  readonly workerIndex: number;
+  readonly driver: string;
+  readonly driverConfig?: string;
+  readonly driverSha256?: string;
+  readonly slotMatch: { readonly slotId: bigint } | { readonly tokenLabel: string };
+}
+
+/** One request to a worker. */
+export type WorkerRequest =
+  | { readonly op: "init"; readonly id: number; readonly init: WorkerInit }
+  | { readonly op: "open"; readonly id: number }
+  | {
+    readonly op: "login";
+    readonly id: number;
+    readonly pin: Uint8Array;
+    readonly userType: "user" | "so";
+  }
+  | { readonly op: "logout"; readonly id: number }
+  | { readonly op: "state"; readonly id: number }
+  | { readonly op: "describeKey"; readonly id: number; readonly key: KeyLocator }
+  | {
+    readonly op: "sign";
+    readonly id: number;
+    readonly key: KeyLocator;
+    readonly mechanism: MechanismSpec;
+    readonly input: Uint8Array;
+  }
+  | {
+    readonly op: "verify";
+    readonly id: number;
+    readonly key: KeyLocator;
+    readonly mechanism: MechanismSpec;
+    readonly input: Uint8Array;
+    readonly signature: Uint8Array;
+  }
+  | { readonly op: "listKeys"; readonly id: number }
+  | {
+    readonly op: "import";
+    readonly id: number;
+    readonly objects: ImportObjects;
+    readonly replace: boolean;
+  }
+  | { readonly op: "closeAllSessions"; readonly id: number }
+  | { readonly op: "close"; readonly id: number; readonly finalize: boolean };
+
+/** Token objects to create for a provisioning import (attribute templates by name). */
+export interface ImportObjects {
+  readonly label: string;
+  readonly privateKey: Record<string, unknown>;
+  readonly publicKey?: Record<string, unknown>;
+  readonly certificate?: Record<string, unknown>;
+}
+
+/** What the worker knows of its session. */
+export interface WorkerState {
+  readonly open: boolean;
+  readonly loggedIn: boolean;
+  readonly tokenLabel?: string;
+  readonly tokenFlags: readonly string[];
+}
+
+/** What a worker learned about a key. */
+export interface KeyDescription {
+  readonly keyType: "rsa" | "ec" | "ed25519" | "other";
+  readonly keySize?: number;
+  readonly curve?: string;
+  readonly certificateDer?: Uint8Array;
+}
+
+/** A key listed on the token. */
+export interface ListedKey {
+  readonly label?: string;
+  readonly idHex?: string;
+  readonly keyType: string;
+  readonly hasCertificate: boolean;
+}
+
+/** A serialized error from the worker. */
+export interface WorkerError {
+  readonly reason: string;
+  readonly message: string;
+  readonly detail: Record<string, unknown>;
+  /** The device invalidated the session (closed, removed): reopen and retry. */
+  readonly sessionLost: boolean;
+}
+
+/** One response from a worker. */
+export type WorkerResponse =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: WorkerError };

@@ -1,0 +1,137 @@
+/**
+ * The main-thread handle of one slot worker: spawns it, batches the requests issued in one
+ * turn of the event loop into one message, matches responses, and rejects everything in
+ * flight with `worker_failed` when the worker dies, so that nothing hangs.
+ *
+ * @module
+ */
+import { Pkcs11exError, type Pkcs11exReason } from "../errors.ts";
+import type { WorkerError, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol.ts";
+
+/** A request without its id; the client numbers requests. */
+export type Request = WorkerRequest extends infer R
+  ? R extends { id: number } ? Omit<R, "id"> : never
+  : never;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** Rebuilds the error a worker reported. */
+export function fromWorkerError(error: WorkerError): Error {
+  if (error.reason === "TypeError") return new TypeError(error.message);
+  if (error.reason === "RangeError") return new RangeError(error.message);
+  return new Pkcs11exError(error.reason as Pkcs11exReason, error.message, {
+    detail: { ...error.detail, ...(error.sessionLost ? { sessionLost: true } : {}) },
+  });
+}
+
+/** One slot worker seen from the main thread. */
+export class WorkerClient {
+  /** The worker's index in its pool (1-based, as the spec counts). */
+  readonly index: number;
+  #worker: Worker;
+  #nextId = 1;
+  #pending = new Map<number, Pending>();
+  #outbox: WorkerRequest[] = [];
+  #transfer: Transferable[] = [];
+  #dead = false;
+  readonly #onDeath: (client: WorkerClient) => void;
+
+  private constructor(index: number, onDeath: (client: WorkerClient) => void) {
+    this.index = index;
+    this.#onDeath = onDeath;
+    this.#worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+    this.#worker.onmessage = (event: MessageEvent<WorkerResponse[]>) => this.#receive(event.data);
+    this.#worker.onerror = (event: Event) => {
+      (event as ErrorEvent).preventDefault?.();
+      this.#die(`the slot worker crashed: ${(event as ErrorEvent).message ?? "unknown error"}`);
+    };
+  }
+
+  /** Spawns a worker and initializes its module (`C_Initialize`). */
+  static async start(
+    index: number,
+    init: WorkerInit,
+    onDeath: (client: WorkerClient) => void,
+  ): Promise<WorkerClient> {
+    const client = new WorkerClient(index, onDeath);
+    try {
+      await client.call({ op: "init", init });
+    } catch (err) {
+      client.terminate();
+      throw err;
+    }
+    return client;
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** Whether the worker died or was terminated. */
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** Sends one request (batched with the others of this turn) and waits for its answer. */
+  call<T>(request: Request, transfer: Transferable[] = []): Promise<T> {
+    if (this.#dead) {
+      return Promise.reject(new Pkcs11exError("worker_failed", "The slot worker is not running"));
+    }
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      if (this.#outbox.length === 0) queueMicrotask(() => this.#flush());
+      this.#outbox.push({ ...request, id } as WorkerRequest);
+      this.#transfer.push(...transfer);
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#outbox;
+    const transfer = this.#transfer;
+    this.#outbox = [];
+    this.#transfer = [];
+    if (batch.length > 0 && !this.#dead) this.#worker.postMessage(batch, transfer);
+  }
+
+  #receive(responses: WorkerResponse[]): void {
+    for (const response of responses) {
+      const pending = this.#pending.get(response.id);
+      if (pending === undefined) continue;
+      this.#pending.delete(response.id);
+      if (response.ok) pending.resolve(response.value);
+      else pending.reject(fromWorkerError(response.error));
+    }
+  }
+
+  #die(why: string): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#worker.terminate();
+    const error = new Pkcs11exError("worker_failed", `A slot call failed: ${why}`, {
+      detail: { workerIndex: this.index },
+    });
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+    this.#onDeath(this);
+  }
+
+  /** Kills the worker as a crash would (in-flight calls reject with `worker_failed`). */
+  kill(): void {
+    this.#die("the slot worker was killed");
+  }
+
+  /** Stops the worker without reporting a death (after an orderly close). */
+  terminate(): void {
+    this.#dead = true;
+    this.#worker.terminate();
+    for (const pending of this.#pending.values()) {
+      pending.reject(new Pkcs11exError("slot_closed", "The slot was closed"));
+    }
+    this.#pending.clear();
+  }
+}
