@@ -15,6 +15,7 @@ import { parseSignedData } from "../../../src/formats/cms/mod.ts";
 import { inspectPdfSignatures } from "../../../src/formats/pdf/inspect.ts";
 import { signPdf } from "../../../src/formats/pdf/sign.ts";
 import { verifyPdfWithPolicy } from "../../../src/formats/pdf/verify_policy.ts";
+import { requestTimestamp } from "../../../src/formats/tsp/mod.ts";
 import { PinnedRegistry } from "../../../src/policy/pinned_registry.ts";
 import { run } from "../../_support/run.ts";
 import { makeSelfSigned, softwareSigner } from "../../_support/software_keys.ts";
@@ -115,6 +116,40 @@ describe("signPdf B-T against a local openssl TSA", () => {
         return true;
       },
     );
+  });
+
+  test("verify-side B-T refusals: a token over other data, a broken token, garbage", async () => {
+    const opts = { policy: pinnedSigner, allowedAlgs: ["PS256"] };
+    const otherDigest = new Uint8Array(createHash("sha256").update("other data").digest());
+    const other = (await requestTimestamp({ tsaUrl: tsa.url, digest: otherDigest })).tokenDer;
+    const broken = other.slice();
+    broken[broken.length - 1] ^= 0x01;
+    const garbage = new Uint8Array(64).fill(0x41);
+    const cases: [Uint8Array, string][] = [
+      [other, "imprint_mismatch"],
+      [broken, "tsa_signature_invalid"],
+      [garbage, "malformed_tsa_response"],
+    ];
+    for (const [token, kind] of cases) {
+      let stamped: Uint8Array;
+      try {
+        stamped = await signPdf(base, signer, {
+          tsaUrl: "unused",
+          timeStamper: () => Promise.resolve(token),
+        });
+      } catch (e) {
+        // The CMS writer may refuse to embed bytes that are not DER at all.
+        assert.ok(kind === "malformed_tsa_response" && isPkcs11exError(e), String(e));
+        continue;
+      }
+      for (const extra of [{}, { tsaPolicy, tsaAllowedAlgs: ["RS256"] }]) {
+        await assert.rejects(verifyPdfWithPolicy(stamped, { ...opts, ...extra }), (e) => {
+          assert.ok(isPkcs11exError(e, "bt_failed"), String(e));
+          assert.equal(e.detail.kind, kind, e.message);
+          return true;
+        });
+      }
+    }
   });
 
   const failures: [TsaMode, string][] = [
