@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
+import { CKC, CKO } from "../../src/ffi/constants.ts";
 import { makeTestToken, SOFTHSM_DRIVER } from "../_support/softhsm.ts";
 import { makeTempDir } from "../_support/tmp.ts";
 import { runTaskScript, writeConfig } from "./_task.ts";
@@ -185,6 +186,35 @@ describe("list-slots task", () => {
     const res = runTaskScript("list_slots", ["--config", missing]);
     assert.equal(res.status, 1);
     assert.match(res.stderr, /slots\.platform\.driver: not found on disk/);
+  });
+
+  test("objects it cannot read as certificates are listed as such, not a crash", () => {
+    const session = token.openUserSession();
+    try {
+      for (
+        const [label, value] of [
+          ["junk-cert", Uint8Array.of(0x30, 0x82, 0xff, 0xff, 0x01)],
+          ["empty-cert", new Uint8Array(1)],
+        ] as const
+      ) {
+        session.createObject({
+          CKA_CLASS: CKO.CKO_CERTIFICATE,
+          CKA_CERTIFICATE_TYPE: CKC.CKC_X_509,
+          CKA_TOKEN: true,
+          CKA_LABEL: label,
+          CKA_SUBJECT: Uint8Array.of(0x30, 0x00),
+          CKA_VALUE: value,
+        });
+      }
+    } finally {
+      session.close();
+    }
+    const report = listJson(["--config", config, "--slot", "platform"]);
+    const junk = ourSlot(report).objects!.filter((o) => o.label.endsWith("-cert"));
+    assert.deepEqual(junk.map((o) => o.subject), [
+      "(not a readable X.509 certificate)",
+      "(not a readable X.509 certificate)",
+    ]);
   });
 
   test("removes the fixtures", () => work.cleanup());
