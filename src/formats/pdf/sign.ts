@@ -5,6 +5,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { Pkcs11exError } from "../../core/errors.ts";
 import type { DocumentSigner } from "../../core/signer.ts";
 import {
   addTimeStampToken,
@@ -45,6 +46,19 @@ const TST_ROOM = 12 * 1024;
 /** Slack over the CMS dry-run estimate. */
 const SLACK = 512;
 
+/** Attaches the token; bytes the CMS writer cannot embed are a malformed TSA response. */
+function attachToken(cms: Uint8Array, token: Uint8Array): Uint8Array {
+  try {
+    return addTimeStampToken(cms, token);
+  } catch (cause) {
+    if (cause instanceof Pkcs11exError && cause.reason !== "cms_codec") throw cause;
+    throw new Pkcs11exError("bt_failed", "Cannot time-stamp: the token cannot be embedded", {
+      cause,
+      detail: { kind: "malformed_tsa_response" },
+    });
+  }
+}
+
 /**
  * Signs `pdf` as PAdES B-B (or B-T with `tsaUrl`) by one incremental update.
  *
@@ -80,7 +94,7 @@ export async function signPdf(
       tsaUrl: opts.tsaUrl,
       timeoutMs: opts.tsaTimeoutMs,
     });
-    cms = addTimeStampToken(cms, token);
+    cms = attachToken(cms, token);
   }
   return prepared.finish(cms);
 }
