@@ -1,5 +1,6 @@
 /** Shared pieces of the benchmarks: the C baseline binary and timing loops. */
 import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { mkdtempSync } from "node:fs";
@@ -53,4 +54,24 @@ export function runtimeName(): string {
   if (g.Bun) return `bun ${g.Bun.version}`;
   if (g.Deno) return `deno ${g.Deno.version.deno}`;
   return "unknown";
+}
+
+/**
+ * Runs the async `op` for about `seconds` of wall time and returns operations per second
+ * of this process's CPU time (user + system, every thread): on a shared machine that is
+ * steadier than wall time, and it counts work that runtimes push to helper threads.
+ */
+export async function cpuOpsPerSecond(
+  seconds: number,
+  op: () => Promise<unknown> | unknown,
+): Promise<number> {
+  const end = performance.now() + seconds * 1000;
+  const start = process.cpuUsage();
+  let done = 0;
+  while (performance.now() < end) {
+    for (let i = 0; i < 16; i++) await op();
+    done += 16;
+  }
+  const used = process.cpuUsage(start);
+  return done / ((used.user + used.system) / 1e6);
 }

@@ -9,7 +9,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const benches = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["bench/sign.ts"];
+const benches = process.argv.slice(2).length > 0
+  ? process.argv.slice(2)
+  : ["bench/sign.ts", "bench/verify.ts"];
 const rows = [];
 for (const runtime of ["deno", "bun"]) {
   const dir = mkdtempSync(join(tmpdir(), `pkcs11ex-bench-${runtime}-`));

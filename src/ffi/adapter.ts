@@ -65,6 +65,8 @@ export interface NativeLibrary {
 export interface FfiAdapter {
   /** Which runtime implements this adapter. */
   readonly runtime: "deno" | "bun";
+  /** Whether opening libraries is allowed already (Deno: `--allow-ffi`), without a prompt. */
+  mayOpenLibraries(): boolean;
   /**
    * Opens a shared library and binds the exported `symbols` (`size_t`-sized `ulong`s);
    * throws the runtime's error when `dlopen` fails or a symbol is missing.

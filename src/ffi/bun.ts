@@ -51,6 +51,7 @@ function rvFunction(fn: (...args: NativeArg[]) => number | bigint, ulongSize: 4 
 /** The Bun implementation of the FFI adapter. */
 export const bunAdapter: FfiAdapter = {
   runtime: "bun",
+  mayOpenLibraries: (): boolean => true,
   openLibrary(path: string, symbols: Readonly<Record<string, FunctionSignature>>): NativeLibrary {
     const defs = Object.fromEntries(
       Object.entries(symbols).map(([name, signature]) => [name, definition(signature, 8)]),

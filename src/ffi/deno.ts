@@ -95,6 +95,9 @@ function rvFunction(call: (...args: NativeArg[]) => unknown, ulongSize: 4 | 8): 
 /** The Deno implementation of the FFI adapter. */
 export const denoAdapter: FfiAdapter = {
   runtime: "deno",
+  mayOpenLibraries(): boolean {
+    return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+  },
   openLibrary(path: string, symbols: Readonly<Record<string, FunctionSignature>>): NativeLibrary {
     const defs = Object.fromEntries(
       Object.entries(symbols).map(([name, signature]) => [name, definition(signature, 8)]),

@@ -261,13 +261,15 @@ function createVerifier(
 
 /**
  * Opens OpenSSL 3's libcrypto (the first of `names` that loads) for verification;
- * resolves `null` when none does, so that callers fall back to another backend.
+ * resolves `null` when none does, or when opening libraries would need a permission
+ * prompt (Deno without `--allow-ffi`), so that callers fall back to another backend.
  */
 export async function openLibcrypto(
   names: readonly string[] = LIBCRYPTO_NAMES,
   maxKeys = 256,
 ): Promise<LibcryptoVerifier | null> {
   const adapter = await loadAdapter();
+  if (!adapter.mayOpenLibraries()) return null;
   for (const name of names) {
     try {
       const lib = adapter.openLibrary(name, SYMBOLS);
