@@ -12,6 +12,7 @@ import { parseCertificate } from "../../../src/core/x509.ts";
 import { OID_TST_INFO, parseSignedData } from "../../../src/formats/cms/mod.ts";
 import { inspectPdfSignatures } from "../../../src/formats/pdf/inspect.ts";
 import { verifyPdfSignaturesWithPolicy } from "../../../src/formats/pdf/verify_policy.ts";
+import { CASignedAllowlist } from "../../../src/policy/ca_signed_allowlist.ts";
 import { PinnedRegistry } from "../../../src/policy/pinned_registry.ts";
 import { corpusDir, corpusPdf } from "./_helpers.ts";
 
@@ -175,6 +176,48 @@ describe("corpus: every signed PDF reaches its verdict with trust, digest, math 
       allowedAlgs: ["RS256"],
       validationTime: new Date("2019-07-04T11:57:43Z"),
     });
+    assert.deepEqual(signatures.map((s) => s.ok ? "ok" : s.error.reason), ["unknown_signer"]);
+  });
+
+  test("CASignedAllowlist: pyHanko's signers chain to its testing root (intermediate embedded)", async () => {
+    const root = readFileSync(join(corpusDir, "pdf", "pyhanko-testing-root-ca.pem"), "utf8");
+    const policy = new CASignedAllowlist({
+      caBundle: root,
+      allow: [{
+        dnMatch: "EMAILADDRESS=alice@example.com,CN=Alice,OU=Testing Authority,O=Example Inc,C=BE",
+        subjectId: "alice",
+      }],
+    });
+    const opts = { policy, allowedAlgs: ["RS256"] };
+    for (
+      const [name, at] of [
+        ["pyhanko-pades-bb-signing-cert-v1.pdf", "2021-08-18T19:32:30Z"],
+        ["pyhanko-pades-blta.pdf", "2020-11-01T00:00:00Z"],
+      ]
+    ) {
+      const pdf = corpusPdf(name);
+      const tsas = Object.keys(pinsOf(pdf).tsas).map((spkiSha256) => ({
+        spkiSha256,
+        subjectId: "pyhanko-tsa",
+      }));
+      const { signatures } = await verifyPdfSignaturesWithPolicy(pdf, {
+        ...opts,
+        tsaPolicy: new CASignedAllowlist({ caBundle: root, allow: tsas }),
+        validationTime: new Date(at),
+      });
+      const why = signatures.map((s) => s.ok ? "ok" : `${s.error.reason}: ${s.error.message}`);
+      assert.ok(signatures.every((s) => s.ok), why.join("\n"));
+      const [first] = signatures;
+      assert.ok(first.ok);
+      assert.equal(first.result.subjectId, "alice");
+      assert.ok(first.result.chain.some((c) => /Intermediate CA/.test(c.subject)));
+      if (first.result.timestamp) assert.equal(first.result.timestamp.tsaSubjectId, "pyhanko-tsa");
+    }
+    // Lord Testerino chains to the same root but is not on the allowlist.
+    const { signatures } = await verifyPdfSignaturesWithPolicy(
+      corpusPdf("pyhanko-pkcs7-no-signed-attrs.pdf"),
+      { ...opts, validationTime: new Date("2020-11-01T00:00:00Z") },
+    );
     assert.deepEqual(signatures.map((s) => s.ok ? "ok" : s.error.reason), ["unknown_signer"]);
   });
 
