@@ -47,7 +47,7 @@ async function refuses(
   });
 }
 
-/** The trust step over `policy`, logging the policy's steps and the digest step in `calls`. */
+/** The trust step over `policy`, logging the policy's steps, the digest and the math in `calls`. */
 function spied(policy: Policy, calls: string[]) {
   const spy: Policy = {
     resolve: (hint, ctx) => (calls.push("resolve"), policy.resolve(hint, ctx)),
@@ -57,7 +57,15 @@ function spied(policy: Policy, calls: string[]) {
   return {
     verifyCms: (sig: PdfSignatureToVerify) => {
       const check = sig.checkMessageDigest;
-      return step({ ...sig, checkMessageDigest: () => (calls.push("digest"), check()) });
+      // The CMS math is the only reader of the signer key (`leaf.spkiDer`) in the trust step.
+      const leaf = new Proxy(sig.cms.leaf, {
+        get: (t, p) => (p === "spkiDer" && calls.push("math"), Reflect.get(t, p)),
+      });
+      return step({
+        ...sig,
+        cms: { ...sig.cms, leaf },
+        checkMessageDigest: () => (calls.push("digest"), check()),
+      });
     },
   };
 }
@@ -105,10 +113,10 @@ describe("verifyPdfWithPolicy", () => {
       verifyPdfWithPolicy(flipSignatureValue(signedEc), opts(pinned)),
       "unknown_signer",
     );
-    // A pinned signer: the gate, then the digest (then the math).
+    // A pinned signer: the gate, then the digest, then the math.
     calls.length = 0;
     await verifyPdfSignatures(signedEc, spied(pin([ec, "ec"]), calls));
-    assert.deepEqual(calls, ["resolve", "validate", "digest"]);
+    assert.deepEqual(calls, ["resolve", "validate", "digest", "math"]);
   });
 
   test("a pinned signer with tampered bytes → message_digest_mismatch", async () => {
