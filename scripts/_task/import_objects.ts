@@ -120,9 +120,26 @@ function existing(session: Session, objects: PlannedObject[]): { kind: string; h
 }
 
 /**
+ * Labels of the key pair / certificate objects that already carry `id` under another label
+ * than this import's (two keys with one `CKA_ID` make a lookup by id ambiguous).
+ */
+function idTakenBy(session: Session, options: ImportOptions): string[] {
+  const ours = new Set([options.label, options.certLabel]);
+  const labels = new Set<string>();
+  for (const cls of [CKO.CKO_PRIVATE_KEY, CKO.CKO_PUBLIC_KEY, CKO.CKO_CERTIFICATE]) {
+    for (const handle of session.findObjects({ CKA_CLASS: cls, CKA_ID: options.id })) {
+      const label = String(session.getAttributes(handle, ["CKA_LABEL"]).CKA_LABEL ?? "");
+      if (!ours.has(label)) labels.add(label);
+    }
+  }
+  return [...labels];
+}
+
+/**
  * Creates the key pair and certificates of `key` on the session's token (the user must be
- * logged in). Throws {@linkcode UsageError} when a label is taken and `replace` is off, and
- * the `pkcs11_error` of a refused `C_CreateObject` after undoing what it created.
+ * logged in). Throws {@linkcode UsageError} when a label is taken and `replace` is off or
+ * the id belongs to objects with other labels, and the `pkcs11_error` of a refused
+ * `C_CreateObject` after undoing what it created.
  */
 export function importKeyAndCertificates(
   session: Session,
@@ -135,6 +152,14 @@ export function importKeyAndCertificates(
     const kinds = [...new Set(old.map((o) => o.kind))].join(", ");
     throw new UsageError(
       `The token already holds objects with these labels (${kinds}): pass --replace to overwrite them`,
+    );
+  }
+  const others = idTakenBy(session, options);
+  if (others.length > 0) {
+    throw new UsageError(
+      `CKA_ID ${toHex(options.id)} already belongs to objects labelled ${
+        others.map((l) => `"${l}"`).join(", ")
+      }: choose another --id`,
     );
   }
   const created: bigint[] = [];

@@ -38,6 +38,16 @@ describe("import-p12 task refusals", () => {
     });
   });
 
+  test("refuses an id that belongs to objects with another label", () => {
+    const res = importTask(rsa, ["--label", "other-key", "--id", "ff"]);
+    assert.equal(res.status, 2);
+    assert.match(
+      res.stderr,
+      /CKA_ID ff already belongs to objects labelled "rsa-signing", "rsa-cert"/,
+    );
+    withSession((session) => assert.equal(keysLabelled(session, "other-key").length, 0));
+  });
+
   test("a wrong bundle password fails with p12_password_incorrect and prints no secret", () => {
     const res = importTask({ p12: rsa.p12, password: "not-the-password" }, ["--label", "x1"]);
     assert.equal(res.status, 1);
