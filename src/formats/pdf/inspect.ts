@@ -31,10 +31,13 @@ export interface PdfSignatureInfo {
   contentsDer: Uint8Array | undefined;
   /** `/M`, the claimed (unsigned) signing time. */
   m: Date | undefined;
-  /** `/Reason`, `/Location`, `/ContactInfo`, `/Name` when present. */
+  /** `/Reason`, when present. */
   reason?: string;
+  /** `/Location`, when present. */
   location?: string;
+  /** `/ContactInfo`, when present. */
   contactInfo?: string;
+  /** `/Name`, when present. */
   name?: string;
   /** The index in `revisions` of the revision the signature covers (-1 when none). */
   revision: number;

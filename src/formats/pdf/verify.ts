@@ -59,6 +59,7 @@ export type PdfSignatureOutcome<T> =
 
 /** The outcome of {@linkcode verifyPdfSignatures}: every signature, in document order. */
 export interface PdfVerification<T> {
+  /** One outcome per signature dictionary, in file order. */
   signatures: PdfSignatureOutcome<T>[];
 }
 
