@@ -90,11 +90,19 @@ function sha256(...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(h.digest());
 }
 
-/** The genTime a token claims, unverified (undefined when it cannot be read). */
-function claimedGenTime(token: Uint8Array): Date | undefined {
+/** A time-stamp token parsed once (undefined when it is not a readable CMS). */
+function parseToken(token: Uint8Array): ParsedSignedData | undefined {
   try {
-    const cms = parseSignedData(token);
-    return cms.encapContent && AsnConvert.parse(cms.encapContent, TSTInfo).genTime;
+    return parseSignedData(token);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The genTime a parsed token claims, unverified (undefined when it cannot be read). */
+function claimedGenTime(tsaCms: ParsedSignedData | undefined): Date | undefined {
+  try {
+    return tsaCms?.encapContent && AsnConvert.parse(tsaCms.encapContent, TSTInfo).genTime;
   } catch {
     return undefined;
   }
@@ -137,6 +145,7 @@ function asBtFailed(err: unknown): unknown {
 
 async function verifySignatureTimestamp(
   token: Uint8Array,
+  tsaCms: ParsedSignedData | undefined,
   signatureValue: Uint8Array,
   opts: VerifyPdfWithPolicyOptions,
 ): Promise<PdfTimestampResult> {
@@ -145,17 +154,13 @@ async function verifySignatureTimestamp(
     const info = verifyTimestampToken(token, digest);
     return { genTime: info.genTime, tsaCertificate: info.tsaCertificate, trusted: false };
   }
-  let tsaCms: ParsedSignedData;
-  try {
-    tsaCms = parseSignedData(token);
-  } catch (cause) {
+  if (!tsaCms) {
     throw new Pkcs11exError("bt_failed", "Cannot accept the time-stamp: it is not a CMS", {
-      cause,
       detail: { kind: "malformed_tsa_response" },
     });
   }
   let info: TimestampInfo | undefined;
-  const at = claimedGenTime(token) ?? new Date();
+  const at = claimedGenTime(tsaCms) ?? new Date();
   try {
     const r = await runCmsPipeline(tsaCms, settings(opts, opts.tsaPolicy, at), () => {
       info = verifyTimestampToken(token, digest);
@@ -178,7 +183,8 @@ async function verifySignature(
   const { cms } = sig;
   refuseWeakDigest(cms);
   const token = cms.signerInfo.timeStampToken;
-  const claimed = token && opts.tsaPolicy ? claimedGenTime(token) : undefined;
+  const tsaCms = token && opts.tsaPolicy ? parseToken(token) : undefined;
+  const claimed = claimedGenTime(tsaCms);
   const validationTime = opts.validationTime ?? claimed ?? new Date();
   const r = await runCmsPipeline(cms, settings(opts, opts.policy, validationTime), () => {
     sig.checkMessageDigest();
@@ -188,7 +194,7 @@ async function verifySignature(
     verifySignerInfoMath(cms, { content });
   });
   const timestamp = token
-    ? await verifySignatureTimestamp(token, cms.signerInfo.signature, opts)
+    ? await verifySignatureTimestamp(token, tsaCms, cms.signerInfo.signature, opts)
     : undefined;
   return { kind: "signature", ...r, validationTime, timestamp };
 }
