@@ -150,12 +150,15 @@ export class SlotActor {
     }
   }
 
-  /** Picks the least-busy live worker, waiting while every worker is saturated. */
-  #pick(stateful: boolean): Promise<WorkerClient> {
+  /**
+   * Picks the least-busy live worker — synchronously when one has room, so that the caller's
+   * request is in flight before the next pick — else waits while every worker is saturated.
+   */
+  #pick(stateful: boolean): WorkerClient | Promise<WorkerClient> {
     const live = this.#workers.filter((w) => !w.dead);
     if (stateful) {
       const first = live.find((w) => w.index === 1) ?? live[0];
-      if (first !== undefined) return Promise.resolve(first);
+      if (first !== undefined) return first;
     } else if (live.length > 0) {
       const start = this.#roundRobin++ % live.length;
       let best = live[start];
@@ -163,7 +166,7 @@ export class SlotActor {
         const candidate = live[(start + i) % live.length];
         if (candidate.inFlight < best.inFlight) best = candidate;
       }
-      if (best.inFlight < MAX_IN_FLIGHT) return Promise.resolve(best);
+      if (best.inFlight < MAX_IN_FLIGHT) return best;
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -199,7 +202,8 @@ export class SlotActor {
   async #run<T>(request: Request, opts: { stateful?: boolean; login?: boolean } = {}): Promise<T> {
     await this.open();
     if (opts.login !== false && this.needsLogin) await this.#ensureLoggedIn();
-    const client = await this.#pick(opts.stateful ?? false);
+    const picked = this.#pick(opts.stateful ?? false);
+    const client = picked instanceof WorkerClient ? picked : await picked;
     this.#touch();
     try {
       return await client.call<T>(request);

@@ -83,6 +83,10 @@ class SlotWorker {
     this.#keys.clear();
   }
 
+  #loginRequired(): boolean {
+    return this.#requireModule().tokenInfo(this.#slot()).flagNames.includes("CKF_LOGIN_REQUIRED");
+  }
+
   state(): WorkerState {
     const module = this.#requireModule();
     const slot = this.#slot();
@@ -125,6 +129,17 @@ class SlotWorker {
     const match: AttributeTemplate = {};
     if (key.label !== undefined) match.CKA_LABEL = key.label;
     if (key.id !== undefined) match.CKA_ID = key.id;
+    const privateKeys = session.findObjects({ ...match, CKA_CLASS: CKO.CKO_PRIVATE_KEY });
+    if (privateKeys.length === 0 && !session.info().loggedIn && this.#loginRequired()) {
+      // Private objects are invisible before C_Login (e.g. after the device closed our sessions).
+      throw new Pkcs11exError(
+        "slot_not_logged_in",
+        `Slot "${this.#init!.slotRef}" is not logged in`,
+        {
+          detail: { slotRef: this.#init!.slotRef },
+        },
+      );
+    }
     const privateKey = session.findOne(
       { ...match, CKA_CLASS: CKO.CKO_PRIVATE_KEY },
       `private key "${key.keyRef}"`,
