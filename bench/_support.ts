@@ -23,23 +23,54 @@ export function buildC(source: string): string {
   return exe;
 }
 
-/** Runs a C baseline and parses the operations per second it prints. */
-export function runC(exe: string, args: string[]): number {
-  const res = spawnSync(exe, args, { encoding: "utf8" });
-  if (res.status !== 0) throw new Error(`${exe} failed: ${res.stderr}`);
-  return Number(res.stdout.trim());
+/** Operations per second of wall time and per second of this process's CPU time. */
+export interface Rates {
+  /** Per second of wall time. */
+  wall: number;
+  /** Per second of CPU time (user + system, every thread of the process). */
+  cpu: number;
 }
 
-/** Runs `op` in batches for `seconds` and returns operations per second. */
-export function opsPerSecond(seconds: number, op: () => void): number {
+function cpuSeconds(used: { user: number; system: number }): number {
+  return (used.user + used.system) / 1e6;
+}
+
+/**
+ * Runs a C baseline that loops for `seconds` (its last two arguments are the seconds and
+ * the thread count, 1) and prints its operations per wall second; also reports them per
+ * second of its CPU time: the child's CPU time (bash `times`) minus that of a zero-second
+ * run (loading and initializing the module).
+ */
+export function runC(exe: string, args: string[], seconds: number): Rates {
+  const timed = (s: number) => {
+    const res = spawnSync("bash", ["-c", '"$@"; times', "bash", exe, ...args, String(s), "1"], {
+      encoding: "utf8",
+    });
+    if (res.status !== 0) throw new Error(`${exe} failed: ${res.stderr}`);
+    const [rate, , children] = res.stdout.trim().split("\n");
+    const cpu = children.trim().split(/\s+/).map((t) => {
+      const [, m, sec] = /^(\d+)m([\d.]+)s$/.exec(t)!;
+      return Number(m) * 60 + Number(sec);
+    });
+    return { rate: Number(rate), cpu: cpu[0] + cpu[1] };
+  };
+  const setup = timed(0).cpu;
+  const { rate, cpu } = timed(seconds);
+  return { wall: rate, cpu: (rate * seconds) / Math.max(cpu - setup, 1e-3) };
+}
+
+/** Runs `op` in batches for `seconds` and returns its rates. */
+export function opsPerSecond(seconds: number, op: () => void): Rates {
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const end = start + seconds * 1000;
   let done = 0;
   while (performance.now() < end) {
     for (let i = 0; i < 16; i++) op();
     done += 16;
   }
-  return done / ((performance.now() - start) / 1000);
+  const cpu = cpuSeconds(process.cpuUsage(cpuStart));
+  return { wall: done / ((performance.now() - start) / 1000), cpu: done / cpu };
 }
 
 /** The median of a few samples. */
@@ -72,6 +103,5 @@ export async function cpuOpsPerSecond(
     for (let i = 0; i < 16; i++) await op();
     done += 16;
   }
-  const used = process.cpuUsage(start);
-  return done / ((used.user + used.system) / 1e6);
+  return done / cpuSeconds(process.cpuUsage(start));
 }

@@ -42,12 +42,14 @@ for (const runtime of ["deno", "bun"]) {
   }
 }
 console.log(
-  "\n| bench | runtime | case | ours/s | baseline/s | ratio |\n|---|---|---|---|---|---|",
+  "\n| bench | runtime | case | ours/s | baseline/s | ratio | CPU-time ratio |\n|---|---|---|---|---|---|---|",
 );
 for (const r of rows) {
   console.log(
-    `| ${r.bench} | ${r.runtime} | ${r.case} | ${r.oursPerSecond} | ${
-      r.cPerSecond ?? r.baselinePerSecond
-    } | ${r.ratio} |`,
+    `| ${r.bench} | ${r.runtime} | ${r.case}${
+      r.baseline ? ` vs ${r.baseline}` : ""
+    } | ${r.oursPerSecond} | ${r.cPerSecond ?? r.baselinePerSecond} | ${r.ratio} | ${
+      r.cpuRatio ?? ""
+    } |`,
   );
 }

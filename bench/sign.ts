@@ -2,16 +2,18 @@
  * Signatures per second through our FFI (one session, single-threaded) against a C program
  * making the same C_SignInit + C_Sign calls on the same SoftHSM2 token in the same run.
  * Run with `npm run bench` (both runtimes) or `deno run -A bench/sign.ts` / `bun bench/sign.ts`
- * with SOFTHSM2_CONF set. Prints one JSON line per mechanism.
+ * with SOFTHSM2_CONF set. Prints one JSON line per mechanism: `ratio` compares wall-time
+ * rates, `cpuRatio` rates per CPU second (steadier on a shared machine), both medians of
+ * interleaved rounds.
  */
 import process from "node:process";
 import { CKO } from "../src/ffi/constants.ts";
 import type { MechanismSpec } from "../src/ffi/mechanism.ts";
 import { makeTestToken, SOFTHSM_DRIVER } from "../tests/_support/softhsm.ts";
-import { buildC, median, opsPerSecond, runC, runtimeName } from "./_support.ts";
+import { buildC, median, opsPerSecond, type Rates, runC, runtimeName } from "./_support.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 const token = await makeTestToken(
   [{ label: "rsa", type: "rsa" }, { label: "ec", type: "ec" }],
@@ -43,16 +45,14 @@ const cases: { name: string; kind: string; key: string; spec: MechanismSpec }[] 
 for (const c of cases) {
   const key = session.findOne({ CKA_CLASS: CKO.CKO_PRIVATE_KEY, CKA_LABEL: c.key });
   const mech = session.mechanism(c.spec);
-  const ours: number[] = [];
-  const native: number[] = [];
+  const ours: Rates[] = [];
+  const native: Rates[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     ours.push(opsPerSecond(SECONDS, () => session.sign(mech, key, data)));
-    native.push(
-      runC(exe, [SOFTHSM_DRIVER, token.label, token.userPin, c.key, c.kind, String(SECONDS), "1"]),
-    );
+    native.push(runC(exe, [SOFTHSM_DRIVER, token.label, token.userPin, c.key, c.kind], SECONDS));
   }
-  const o = median(ours);
-  const n = median(native);
+  const [o, n] = [ours, native].map((r) => median(r.map((x) => x.wall)));
+  const [oc, nc] = [ours, native].map((r) => median(r.map((x) => x.cpu)));
   console.log(JSON.stringify({
     bench: "sign",
     runtime: runtimeName(),
@@ -60,6 +60,7 @@ for (const c of cases) {
     oursPerSecond: Math.round(o),
     cPerSecond: Math.round(n),
     ratio: Number((o / n).toFixed(3)),
+    cpuRatio: Number((oc / nc).toFixed(3)),
   }));
 }
 session.close();
