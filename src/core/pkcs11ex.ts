@@ -18,6 +18,9 @@ import type { KeyDescription, ListedKey } from "./slot/protocol.ts";
 import { createTelemetry, type Telemetry } from "./telemetry.ts";
 import { planTokenSignature } from "./token_sign.ts";
 import { verifyBytes as verifyInSoftware, type VerifyKey } from "./verify_bytes.ts";
+import { createJwsApi, type JwsApi } from "../facade/jws.ts";
+import { createPdfApi, type PdfApi } from "../facade/pdf.ts";
+import { createFormatApi, type FormatApi } from "../facade/format.ts";
 
 /** A signing identity: `[slotRef, keyRef]`, or a key ref on the default slot. */
 export type SignerRef = readonly [slotRef: string, keyRef: string] | string;
@@ -140,6 +143,8 @@ export class Pkcs11ex implements AsyncDisposable {
   readonly slot: SlotApi;
   readonly #slots: Map<string, SlotActor>;
   #closed = false;
+  #jws: JwsApi | undefined;
+  #pdf: PdfApi | undefined;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -172,6 +177,25 @@ export class Pkcs11ex implements AsyncDisposable {
       throw err;
     }
     return p11;
+  }
+
+  /** Detached JWS with token keys (api §3.2). */
+  get jws(): JwsApi {
+    return this.#jws ??= createJwsApi(this);
+  }
+
+  /** PAdES with token keys (api §3.3); the PDF stack loads on first use. */
+  get pdf(): PdfApi {
+    return this.#pdf ??= createPdfApi(this);
+  }
+
+  /**
+   * A registered format (`jws`, or one from `config.formats`) driven with token keys.
+   *
+   * @throws {RangeError} for an unknown format name.
+   */
+  format(name: string): FormatApi {
+    return createFormatApi(this, name);
   }
 
   /** The HTTP header the JWS transport uses (`config.signatureHeader`). */
