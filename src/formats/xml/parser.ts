@@ -42,6 +42,11 @@ const BAD_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", apos: "'", quot: '"' };
 const MAX_NAME = 1024;
 
+/** Normalizes line endings (XML 1.0 §2.11). */
+function eol(s: string): string {
+  return s.includes("\r") ? s.replace(/\r\n?/g, "\n") : s;
+}
+
 interface Frame {
   el: XmlElement;
 }
@@ -114,7 +119,7 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
     const value = text.slice(pos, endAt);
     checkChars(value, pos);
     pos = endAt + 3;
-    return { kind: "comment", value: value.replace(/\r\n?/g, "\n") };
+    return { kind: "comment", value: eol(value) };
   };
   const pi = (): XmlPi => {
     const at = pos;
@@ -131,7 +136,7 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
     const data = text.slice(pos, Math.max(pos, endAt));
     checkChars(data, pos);
     pos = endAt + 2;
-    return { kind: "pi", target, data: data.replace(/\r\n?/g, "\n") };
+    return { kind: "pi", target, data: eol(data) };
   };
   const misc = (out: (XmlElement | XmlComment | XmlPi)[]): void => {
     for (;;) {
@@ -156,6 +161,8 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
 
   const elements: XmlElement[] = [];
   const stack: Frame[] = [];
+  // The next "]]>" at or after the current text chunk (2^32 - 1 when there is none).
+  let cdataEnd = -1;
   const startTag = (parent: XmlElement | null): XmlElement => {
     const start = pos;
     pos += 1;
@@ -179,7 +186,8 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
       for (;;) {
         ATTR_TEXT.lastIndex = pos;
         ATTR_TEXT.exec(text);
-        value += text.slice(pos, ATTR_TEXT.lastIndex).replace(/\r\n|[\r\n\t]/g, " ");
+        const piece = text.slice(pos, ATTR_TEXT.lastIndex);
+        value += /[\r\n\t]/.test(piece) ? piece.replace(/\r\n|[\r\n\t]/g, " ") : piece;
         pos = ATTR_TEXT.lastIndex;
         if (value.length > maxAttributeLength) {
           fail("attribute_too_large", "an attribute value is too large", at);
@@ -291,14 +299,15 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
     for (;;) {
       TEXT.lastIndex = pos;
       TEXT.exec(text);
-      chunk += text.slice(pos, TEXT.lastIndex).replace(/\r\n?/g, "\n");
+      chunk += eol(text.slice(pos, TEXT.lastIndex));
       pos = TEXT.lastIndex;
       if (text[pos] === "&") chunk += reference();
       else break;
     }
     if (chunk) {
       checkChars(chunk, chunkAt);
-      if (text.slice(chunkAt, pos).includes("]]>")) fail("invalid_text", '"]]>" in text', chunkAt);
+      if (cdataEnd < chunkAt) cdataEnd = text.indexOf("]]>", chunkAt) >>> 0;
+      if (cdataEnd < pos) fail("invalid_text", '"]]>" in text', chunkAt);
       kids.push({ kind: "text", value: chunk });
     }
     if (pos >= text.length) {
@@ -323,7 +332,7 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
       checkChars(value, at);
       pos = endAt + 3;
       const last = kids[kids.length - 1];
-      const v = value.replace(/\r\n?/g, "\n");
+      const v = eol(value);
       if (last?.kind === "text") kids[kids.length - 1] = { kind: "text", value: last.value + v };
       else kids.push({ kind: "text", value: v });
     } else if (text.startsWith("<?", pos)) kids.push(pi());
