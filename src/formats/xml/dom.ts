@@ -32,35 +32,51 @@ export interface XmlNamespaceDecl {
 
 /** Character data (text or CDATA), line endings normalized, references resolved. */
 export interface XmlText {
+  /** The node kind. */
   readonly kind: "text";
+  /** The characters. */
   readonly value: string;
 }
 
 /** A comment. */
 export interface XmlComment {
+  /** The node kind. */
   readonly kind: "comment";
+  /** The text between `<!--` and `-->`. */
   readonly value: string;
 }
 
 /** A processing instruction. */
 export interface XmlPi {
+  /** The node kind. */
   readonly kind: "pi";
+  /** The PI target. */
   readonly target: string;
+  /** The PI data after the target and its space. */
   readonly data: string;
 }
 
 /** An element with its source span. */
 export interface XmlElement {
+  /** The node kind. */
   readonly kind: "element";
+  /** The qualified name as written. */
   readonly qName: string;
+  /** The prefix ("" for none). */
   readonly prefix: string;
+  /** The local name. */
   readonly localName: string;
+  /** The namespace URI ("" for none). */
   readonly namespaceURI: string;
+  /** The attributes, without namespace declarations. */
   readonly attributes: readonly XmlAttribute[];
+  /** The namespace declarations written on this element. */
   readonly namespaceDecls: readonly XmlNamespaceDecl[];
   /** Namespaces in scope (prefix → URI, "" for the default namespace). */
   readonly inScope: ReadonlyMap<string, string>;
+  /** The child nodes in document order. */
   readonly children: XmlNode[];
+  /** The parent element (null for the document element). */
   readonly parent: XmlElement | null;
   /** Offset of `<` of the start tag. */
   readonly start: number;

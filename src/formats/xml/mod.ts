@@ -16,4 +16,15 @@ export {
   EXC_C14N_WITH_COMMENTS,
 } from "./c14n.ts";
 export { parseXml, type XmlLimits } from "./parser.ts";
-export type { XmlDocument, XmlElement, XmlNode } from "./dom.ts";
+export type {
+  XmlAttribute,
+  XmlComment,
+  XmlDocument,
+  XmlElement,
+  XmlNamespaceDecl,
+  XmlNode,
+  XmlPi,
+  XmlText,
+} from "./dom.ts";
+export type { TimestampInfo } from "../tsp/mod.ts";
+export type { DocumentSigner, EncodingContext } from "../../core/signer.ts";
