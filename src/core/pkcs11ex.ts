@@ -144,6 +144,7 @@ export class Pkcs11ex implements AsyncDisposable {
   readonly #slots: Map<string, SlotActor>;
   #closed = false;
   #jws: JwsApi | undefined;
+  readonly #algCache = new Map<string, Algorithm>();
   #pdf: PdfApi | undefined;
 
   private constructor(config: ResolvedConfig) {
@@ -235,8 +236,23 @@ export class Pkcs11ex implements AsyncDisposable {
     return { actor, keyRef };
   }
 
+  /** The algorithm for a key, from the cache after the first resolution (a hot path). */
+  #chooseAlg(
+    actor: SlotActor,
+    keyRef: string,
+    requested: string | undefined,
+  ): Promise<Algorithm> | Algorithm {
+    const cacheKey = `${actor.config.ref}\0${keyRef}\0${requested ?? ""}`;
+    const cached = this.#algCache.get(cacheKey);
+    if (cached !== undefined) return cached;
+    return this.#resolveAlg(actor, keyRef, requested).then((alg) => {
+      this.#algCache.set(cacheKey, alg);
+      return alg;
+    });
+  }
+
   /** Chooses the algorithm for a key (api §3.1) and checks it against the key type. */
-  async #chooseAlg(
+  async #resolveAlg(
     actor: SlotActor,
     keyRef: string,
     requested: string | undefined,
@@ -312,7 +328,8 @@ export class Pkcs11ex implements AsyncDisposable {
     const context = opts.encodingContext ?? "der";
     const metadata = { slotRef: actor.config.ref, keyRef, format, encodingContext: context };
     return await this.telemetry.sign(metadata, async (span) => {
-      const alg = await this.#chooseAlg(actor, keyRef, opts.alg);
+      const chosen = this.#chooseAlg(actor, keyRef, opts.alg);
+      const alg = chosen instanceof Promise ? await chosen : chosen;
       span.metadata.alg = alg.name;
       let bytes = wholeBytes(data);
       let precomputed = opts.precomputedDigest === true;

@@ -144,6 +144,15 @@ export interface LoadOptions {
 /** Opened libraries of this thread by path: one `dlopen` per thread per file, never closed. */
 const libraries = new Map<string, ModuleContext>();
 
+/**
+ * Whether this thread has loaded the module at `path` with {@linkcode Pkcs11Module.load}.
+ * The process-wide lifecycle owner uses it: a module this thread also uses directly is
+ * never finalized on its behalf.
+ */
+export function isLoadedInThisThread(path: string): boolean {
+  return libraries.has(path);
+}
+
 /** Hashes the module file and compares it with the pin (before any `dlopen`). */
 export function checkDriverPin(path: string, expectedHex: string): void {
   let bytes: Uint8Array;

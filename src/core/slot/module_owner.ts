@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isLoadedInThisThread } from "../../ffi/module.ts";
 
 const users = new Map<string, number>();
 const queues = new Map<string, Promise<unknown>>();
@@ -23,10 +24,13 @@ export function acquireModule(driver: string): void {
   users.set(driver, (users.get(driver) ?? 0) + 1);
 }
 
-/** Uncounts a worker of `driver`; `true` when it was the last one (it must finalize). */
+/**
+ * Uncounts a worker of `driver`; `true` when it was the last user and must finalize. A
+ * module that this (main) thread also loaded directly is never finalized on its behalf.
+ */
 export function releaseModule(driver: string): boolean {
   const left = (users.get(driver) ?? 1) - 1;
   if (left <= 0) users.delete(driver);
   else users.set(driver, left);
-  return left <= 0;
+  return left <= 0 && !isLoadedInThisThread(driver);
 }

@@ -334,10 +334,11 @@ function toWorkerError(err: unknown): WorkerError {
 
 const worker = new SlotWorker();
 
-async function handle(request: WorkerRequest): Promise<unknown> {
+/** Runs one request; only `init` (which loads the module) is asynchronous. */
+function handle(request: WorkerRequest): unknown {
   switch (request.op) {
     case "init":
-      return await worker.init(request.init);
+      return worker.init(request.init);
     case "open":
       worker.session();
       return worker.state();
@@ -368,7 +369,9 @@ self.onmessage = async (event: MessageEvent<WorkerRequest[]>) => {
   const responses: WorkerResponse[] = [];
   for (const request of event.data) {
     try {
-      responses.push({ id: request.id, ok: true, value: await handle(request) });
+      let value = handle(request);
+      if (value instanceof Promise) value = await value;
+      responses.push({ id: request.id, ok: true, value });
     } catch (err) {
       const error = toWorkerError(err);
       if (error.sessionLost) worker.dropSession();
