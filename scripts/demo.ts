@@ -1,25 +1,34 @@
 /**
- * The pkcs11ex demo (`npm run demo`): makes a throw-away SoftHSM2 token, generates an
- * RSA-2048 and a P-256 key on it (each with a self-signed certificate signed on the
- * token), lists slots, tokens, mechanisms and keys, signs a message with each key through
- * the FFI binding, and verifies each signature in software (WebCrypto) and with openssl.
+ * The pkcs11ex demo (`npm run demo`). On a throw-away SoftHSM2 token it:
+ *  1. generates an RSA-2048 and a P-256 key, each with a certificate signed on the token,
+ *     and lists slots, mechanisms and objects through the FFI layer;
+ *  2. starts `Pkcs11ex` with a token slot and a PIN callback, signs with each key
+ *     (PS256, RS256, ES256) and has openssl check every signature;
+ *  3. signs a JSON request as a detached JWS, sends it to a Hono server with the
+ *     `jwsVerify` middleware on loopback, and shows a tampered copy refused;
+ *  4. signs a generated PDF (PAdES B-B, then B-T against a local RFC 3161 server), verifies
+ *     it, shows pdfsig's verdict and writes it to `demo-out/signed.pdf`.
  *
- * Run with Deno: `deno run -A scripts/demo.ts`. SOFTHSM2_CONF is pointed at a temporary
- * directory unless it is already set; the system token directory is never touched.
+ * Run with Deno: `deno run -A scripts/demo.ts` (SOFTHSM2_CONF is set to a temporary
+ * directory unless given; the system token directory is never touched).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { BUILTIN_ALGORITHMS } from "../src/core/algorithms/registry.ts";
+import { Hono } from "hono";
+import { PDFDocument, StandardFonts } from "pdf-lib";
+import { Pkcs11ex } from "../src/core/pkcs11ex.ts";
 import { parseCertificate } from "../src/core/x509.ts";
-import { MechanismCache, signOnToken } from "../src/core/token_sign.ts";
-import { verifyBytes } from "../src/core/verify_bytes.ts";
-import { CKM, CKO } from "../src/ffi/constants.ts";
 import { Pkcs11Module } from "../src/ffi/module.ts";
+import { objectClassName } from "../src/ffi/constants.ts";
+import { jwsVerify } from "../src/middleware/hono.ts";
+import { PinnedRegistry } from "../src/policy/pinned_registry.ts";
 import { SOFTHSM_DRIVER, writeSoftHsmConfig } from "./softhsm/config.ts";
 import { createToken, provisionKey } from "./softhsm/provision.ts";
+import { startTsaServer } from "../tests/_support/tsa_server.ts";
+import { serve } from "../tests/middleware/_server.ts";
 
 const work = mkdtempSync(join(tmpdir(), "pkcs11ex-demo-"));
 if (!process.env.SOFTHSM2_CONF) {
@@ -32,110 +41,208 @@ if (!process.env.SOFTHSM2_CONF) {
   process.env.SOFTHSM2_CONF = writeSoftHsmConfig(work);
 }
 const say = (line = "") => console.log(line);
+const heading = (title: string) => say(`\n== ${title}`);
+const TOKEN_LABEL = "pkcs11ex-demo";
+const TOKEN_PIN = "demo-user-pin"; // stands in for a secret store / env var
+
+function opensslVerify(
+  certDer: Uint8Array,
+  data: Uint8Array,
+  signature: Uint8Array,
+  pss: boolean,
+): string {
+  writeFileSync(join(work, "cert.der"), certDer);
+  writeFileSync(join(work, "data.bin"), data);
+  writeFileSync(join(work, "sig.bin"), signature);
+  const pub = spawnSync("openssl", [
+    "x509",
+    "-inform",
+    "DER",
+    "-in",
+    join(work, "cert.der"),
+    "-pubkey",
+    "-noout",
+  ], {
+    encoding: "utf8",
+  });
+  writeFileSync(join(work, "pub.pem"), pub.stdout);
+  const res = spawnSync("openssl", [
+    "dgst",
+    "-sha256",
+    "-verify",
+    join(work, "pub.pem"),
+    "-signature",
+    join(work, "sig.bin"),
+    ...(pss ? ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"] : []),
+    join(work, "data.bin"),
+  ], { encoding: "utf8" });
+  return (res.stdout || res.stderr).trim();
+}
 
 try {
-  say(`SoftHSM2 config: ${process.env.SOFTHSM2_CONF} (throw-away)`);
+  heading("1. A throw-away SoftHSM2 token, keys generated on it");
+  say(`SoftHSM2 config: ${process.env.SOFTHSM2_CONF}`);
   const module = await Pkcs11Module.load(SOFTHSM_DRIVER);
   const info = module.info();
   say(
-    `Loaded ${SOFTHSM_DRIVER}: ${info.manufacturerId} ${info.libraryVersion.major}.${info.libraryVersion.minor}, ` +
-      `Cryptoki ${info.cryptokiVersion.major}.${info.cryptokiVersion.minor}`,
+    `Loaded ${SOFTHSM_DRIVER}: ${info.manufacturerId} ${info.libraryVersion.major}.${info.libraryVersion.minor}, Cryptoki ${info.cryptokiVersion.major}.${info.cryptokiVersion.minor}`,
   );
-
-  const pin = "demo-user-pin";
-  const slot = createToken(module, { label: "pkcs11ex-demo", soPin: "demo-so-pin", userPin: pin });
-  say(`Initialized token "pkcs11ex-demo" in slot ${slot}`);
-
-  const session = module.openSession(slot);
-  session.login(new TextEncoder().encode(pin));
-  const rsa = provisionKey(session, { label: "demo-rsa", type: "rsa", bits: 2048 });
-  const ec = provisionKey(session, { label: "demo-p256", type: "ec" });
-  say(
-    "Generated on the token: RSA-2048 'demo-rsa' and P-256 'demo-p256', each with a self-signed certificate",
-  );
-
-  say("\nSlots and tokens:");
+  const slotId = createToken(module, {
+    label: TOKEN_LABEL,
+    soPin: "demo-so-pin",
+    userPin: TOKEN_PIN,
+  });
+  const provisioning = module.openSession(slotId);
+  provisioning.login(new TextEncoder().encode(TOKEN_PIN));
+  const rsa = provisionKey(provisioning, {
+    label: "demo-rsa",
+    type: "rsa",
+    bits: 2048,
+    commonName: "Demo RSA signer",
+  });
+  const ec = provisionKey(provisioning, {
+    label: "demo-p256",
+    type: "ec",
+    commonName: "Demo P-256 signer",
+  });
   for (const id of module.slots(true)) {
     const t = module.tokenInfo(id);
+    say(`  slot ${id}: "${t.label || "(uninitialized)"}" [${t.flagNames.join(" ")}]`);
+  }
+  const signing = module.mechanisms(slotId).map((m) => module.mechanismInfo(slotId, m))
+    .filter((m) => m.flagNames.includes("CKF_SIGN") && !m.name.startsWith("0x")).map((m) => m.name);
+  say(`  signing mechanisms: ${signing.join(", ")}`);
+  for (const handle of provisioning.findObjects({})) {
+    const a = provisioning.getAttributes(handle, ["CKA_CLASS", "CKA_LABEL"]);
+    say(`  object: ${objectClassName(Number(a.CKA_CLASS)).padEnd(16)} label ${a.CKA_LABEL}`);
+  }
+  provisioning.close();
+
+  heading("2. Pkcs11ex.start with a token slot and a PIN callback");
+  const trustPolicy = new PinnedRegistry({
+    pins: {
+      [parseCertificate(rsa.certificateDer).spkiSha256Hex]: "acme-rsa",
+      [parseCertificate(ec.certificateDer).spkiSha256Hex]: "acme-p256",
+    },
+  });
+  let pinRequests = 0;
+  await using p11 = await Pkcs11ex.start({
+    allowedAlgs: ["PS256", "RS256", "ES256"],
+    defaultSlot: "legal_proxy",
+    trustPolicy,
+    slots: {
+      legal_proxy: {
+        type: "token",
+        driver: SOFTHSM_DRIVER,
+        slotMatch: { tokenLabel: TOKEN_LABEL },
+        pinCallback: ({ slotRef, reason }) => {
+          pinRequests += 1;
+          say(`  (pinCallback asked for slot ${slotRef}, reason: ${reason})`);
+          return TOKEN_PIN;
+        },
+        keys: { signing: { label: "demo-rsa" }, p256: { label: "demo-p256" } },
+      },
+    },
+  });
+  say(`  slots: ${JSON.stringify(p11.slot.list())}`);
+  const message = new TextEncoder().encode("pkcs11ex demo: signed inside SoftHSM2\n");
+  for (
+    const [key, alg, cert] of [["signing", "PS256", rsa], ["signing", "RS256", rsa], [
+      "p256",
+      "ES256",
+      ec,
+    ]] as const
+  ) {
+    const signature = await p11.signBytes(message, { signer: key, alg });
+    await p11.verifyBytes(message, signature, parseCertificate(cert.certificateDer), { alg });
     say(
-      `  slot ${id}: "${t.label || "(uninitialized)"}" ${t.model} serial ${
-        t.serialNumber || "-"
-      } [${t.flagNames.join(" ")}]`,
+      `  ${alg} with ${cert.label}: ${signature.length} bytes; verifyBytes: valid; openssl: ${
+        opensslVerify(cert.certificateDer, message, signature, alg === "PS256")
+      }`,
     );
   }
-  say("\nSigning mechanisms of the token:");
-  for (const m of module.mechanisms(slot).map((type) => module.mechanismInfo(slot, type))) {
-    if (m.flagNames.includes("CKF_SIGN")) {
-      say(`  ${m.name} (${m.minKeySize}..${m.maxKeySize} bits)`);
-    }
-  }
-  say("\nObjects on the token:");
-  for (const handle of session.findObjects({})) {
-    const a = session.getAttributes(handle, ["CKA_CLASS", "CKA_LABEL", "CKA_ID"]);
-    const cls = Object.entries(CKO).find(([, v]) => BigInt(v) === a.CKA_CLASS)?.[0] ?? "?";
-    const id = Array.from(a.CKA_ID as Uint8Array ?? []).map((b) => b.toString(16).padStart(2, "0"))
-      .join("");
-    say(`  ${cls.padEnd(16)} label=${a.CKA_LABEL} id=${id}`);
+  say(
+    `  PIN callback calls: ${pinRequests}; slot status: ${
+      JSON.stringify(p11.slot.status("legal_proxy"))
+    }`,
+  );
+
+  heading("3. Detached JWS over HTTP, verified by the Hono middleware");
+  const app = new Hono<{ Variables: { pkcs11exSubject: string } }>();
+  app.use("/api/*", jwsVerify(p11, { onFailure: "halt401" }));
+  app.post(
+    "/api/payments",
+    async (c) =>
+      c.json({ accepted: true, from: c.get("pkcs11exSubject"), body: await c.req.json() }),
+  );
+  const server = await serve(app.fetch);
+  try {
+    const body = JSON.stringify({ to: "CL-99-123", amount: "150.00", currency: "CLP" });
+    const jws = await p11.jws.sign(body, { signer: "signing", alg: "PS256" });
+    say(`  JWS-Signature: ${jws.slice(0, 60)}…${jws.slice(-20)}`);
+    const ok = await fetch(`${server.url}/api/payments`, {
+      method: "POST",
+      body,
+      headers: { "JWS-Signature": jws },
+    });
+    say(`  signed request  → ${ok.status} ${await ok.text()}`);
+    const tampered = body.replace("150.00", "950.00");
+    const bad = await fetch(`${server.url}/api/payments`, {
+      method: "POST",
+      body: tampered,
+      headers: { "JWS-Signature": jws },
+    });
+    say(`  tampered body   → ${bad.status} ${await bad.text()}`);
+  } finally {
+    await server.close();
   }
 
-  const message = new TextEncoder().encode(
-    "pkcs11ex demo: this message was signed inside SoftHSM2\n",
-  );
-  writeFileSync(join(work, "message.txt"), message);
-  const mechanisms = new MechanismCache(session);
-  say("\nSignatures:");
-  for (const [key, algName] of [[rsa, "PS256"], [rsa, "RS256"], [ec, "ES256"]] as const) {
-    const alg = BUILTIN_ALGORITHMS[algName];
-    const privateKey = session.findOne({ CKA_CLASS: CKO.CKO_PRIVATE_KEY, CKA_LABEL: key.label });
-    const signature = signOnToken(session, mechanisms, privateKey, {
-      alg,
-      data: message,
-      precomputedDigest: false,
-      context: "der",
+  heading("4. PAdES: sign a PDF (B-B, then B-T), verify it, pdfsig's verdict");
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([420, 300]);
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  page.drawText("Invoice 2026-0042 — 150.00 CLP", { x: 40, y: 220, size: 16, font });
+  page.drawText("Signed with a key that never left the token.", { x: 40, y: 190, size: 11, font });
+  mkdirSync(join(work, "tsa"));
+  const tsa = await startTsaServer(join(work, "tsa"));
+  try {
+    const bb = await p11.pdf.sign(await doc.save(), {
+      signer: "signing",
+      reason: "Approved",
+      location: "Santiago",
     });
-    const cert = parseCertificate(key.certificateDer);
-    await verifyBytes(message, signature, cert, { alg: algName, encodingContext: "der" });
-    const certPath = join(work, `${key.label}.der`);
-    const sigPath = join(work, `${key.label}-${algName}.sig`);
-    writeFileSync(certPath, key.certificateDer);
-    writeFileSync(sigPath, signature);
-    const pub = spawnSync("openssl", [
-      "x509",
-      "-inform",
-      "DER",
-      "-in",
-      certPath,
-      "-pubkey",
-      "-noout",
-    ], { encoding: "utf8" });
-    writeFileSync(join(work, "pub.pem"), pub.stdout);
-    const pss = algName === "PS256"
-      ? ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"]
-      : [];
-    const openssl = spawnSync("openssl", [
-      "dgst",
-      "-sha256",
-      "-verify",
-      join(work, "pub.pem"),
-      "-signature",
-      sigPath,
-      ...pss,
-      join(work, "message.txt"),
-    ], { encoding: "utf8" });
-    const mech = alg.signPlan(false).mechanism.mechanism;
-    say(
-      `  ${algName} with ${key.label} via ${mech} (0x${
-        (CKM as Record<string, number>)[mech].toString(16)
-      }): ` +
-        `${signature.length}-byte signature; WebCrypto: valid; openssl: ${
-          openssl.stdout.trim() || openssl.stderr.trim()
+    const bt = await p11.pdf.sign(bb, { signer: "p256", alg: "ES256", tsaUrl: tsa.url });
+    const result = await p11.pdf.verify(bt);
+    for (const s of result.signatures) {
+      say(
+        `  signature ${s.info.fieldName}: ${
+          s.ok ? `valid, signer ${s.result.subjectId}` : s.error.reason
+        }${
+          s.ok && s.result.timestamp
+            ? `, time-stamped ${s.result.timestamp.genTime.toISOString()}`
+            : ""
         }`,
-    );
+      );
+    }
+    const out = join(process.cwd(), "demo-out");
+    mkdirSync(out, { recursive: true });
+    const path = join(out, "signed.pdf");
+    writeFileSync(path, bt);
+    const pdfsig = spawnSync("pdfsig", [path], { encoding: "utf8" });
+    say(`  written ${path}; pdfsig says:`);
+    for (
+      const line of pdfsig.stdout.split("\n").filter((l) =>
+        /Signature #|Common Name|Validation|Signing Time|Total document/.test(l)
+      )
+    ) {
+      say(`    ${line.trim()}`);
+    }
+  } finally {
+    await tsa.close();
   }
-  session.logout();
-  session.close();
-  module.finalize();
-  say("\nDone: keys never left the token; every signature was checked outside the token.");
+  say(
+    "\nDone: keys never left the token; every signature was checked by a verifier outside this library too.",
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
