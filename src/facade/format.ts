@@ -7,15 +7,12 @@
  * @module
  */
 import { Pkcs11exError } from "../core/errors.ts";
-import type { Format, Parsed } from "../core/format.ts";
+import type { Parsed } from "../core/format.ts";
+import type { AnyFormat } from "../core/config/types.ts";
 import type { Pkcs11ex, SignerRef } from "../core/pkcs11ex.ts";
 import { type PipelineOptions, type PipelineResult, verifyPipeline } from "../policy/pipeline.ts";
 import type { Policy, SignerHint } from "../policy/types.ts";
 import { jwsFormat } from "../formats/jws/jws_format.ts";
-
-/** A format with its options left open. */
-// deno-lint-ignore no-explicit-any
-export type AnyFormat = Format<any, any, any, any, any, any>;
 
 /** Options of a format's `sign` through `p11.format(name)`. */
 export interface FormatSignOptions {

@@ -86,17 +86,25 @@ export interface WorkerState {
 
 /** What a worker learned about a key. */
 export interface KeyDescription {
+  /** The key type read from `CKA_KEY_TYPE`. */
   readonly keyType: "rsa" | "ec" | "ed25519" | "other";
+  /** The RSA modulus size in bits. */
   readonly keySize?: number;
+  /** The EC named curve (`P-256`, `P-384`). */
   readonly curve?: string;
+  /** The certificate stored with the key (by `certLabel` / `certId`), if any. */
   readonly certificateDer?: Uint8Array;
 }
 
 /** A key listed on the token. */
 export interface ListedKey {
+  /** `CKA_LABEL` of the private key. */
   readonly label?: string;
+  /** `CKA_ID` of the private key, in hex. */
   readonly idHex?: string;
+  /** `rsa`, `ec`, `ed25519` or `other`. */
   readonly keyType: string;
+  /** Whether a certificate on the token shares the key's `CKA_ID`. */
   readonly hasCertificate: boolean;
 }
 
