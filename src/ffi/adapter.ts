@@ -17,10 +17,8 @@
  */
 export type CType = "ulong" | "pointer" | "i32" | "size" | "handle" | "void";
 
-declare const nativeHandle: unique symbol;
-
 /** An opaque pointer owned by a native library (an `EVP_PKEY *`, …); never dereferenced in JS. */
-export type NativeHandle = { readonly [nativeHandle]: true };
+export type NativeHandle = { readonly __nativeHandle: "opaque" };
 
 /** An argument of a native call. */
 export type NativeArg = bigint | number | Uint8Array | NativeHandle | null;
