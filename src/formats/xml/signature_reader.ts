@@ -243,8 +243,9 @@ export function readSignature(
       otherReferences.push(refEl);
       continue;
     }
-    const ref = readReference(refEl, doc, ids);
-    if (props || !isElement(ref.target, XADES_NS, "SignedProperties")) {
+    // Only "#Id" may name SignedProperties: no URI or URI="" would mean the whole document.
+    const ref = target ? readReference(refEl, doc, ids) : undefined;
+    if (props || !ref || !isElement(ref.target, XADES_NS, "SignedProperties")) {
       throw wrapping(
         "signed_properties_reference_invalid",
         "the SignedProperties reference is ambiguous or points elsewhere",

@@ -117,6 +117,25 @@ describe("verifyXml: every XML reason and the wrapping attacks", () => {
     );
   });
 
+  test("XSW: a reference without URI means the whole document, and only as the data reference", async () => {
+    // Dropping URI="" keeps the meaning (and the digest): the whole document, enveloped.
+    const noUri = await resign(signed.replace('URI=""', ""), signer);
+    const res = await verifyXml(noUri, opts);
+    assert.equal(res.root.localName, "Order");
+    assert.deepEqual(res.signedBytes, (await verifyXml(signed, opts)).signedBytes);
+    // As the SignedProperties reference it would cover the document: refused.
+    const spUri = /URI="(#xades-[^"]+)"/.exec(signed)![1];
+    await refused(
+      await resign(signed.replace(`URI="${spUri}"`, ""), signer),
+      "signature_wrapping",
+      "signed_properties_reference_invalid",
+    );
+    // A second URI-less reference next to the data one.
+    const dataRef = /<ds:Reference Id="[^"]+" URI="">[\s\S]*?<\/ds:Reference>/.exec(signed)![0];
+    const twice = signed.replace(dataRef, dataRef + dataRef.replace(/ Id="[^"]+" URI=""/, ""));
+    await refused(await resign(twice, signer), "signature_wrapping", "unexpected_reference");
+  });
+
   test("XSW: SignedProperties moved out of the signature, or duplicated by Id", async () => {
     const object = signed.slice(signed.indexOf("<ds:Object>"), signed.indexOf("</ds:Object>") + 12);
     const moved = signed.replace(object, "").replace(
