@@ -6,8 +6,11 @@ import { join } from "node:path";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 
-/** Compiles a C baseline under bench/ with cc and returns the executable path. */
-export function buildC(source: string): string {
+/**
+ * Compiles a C baseline under bench/ with cc (plus `libraries`, e.g. `-lcrypto`) and
+ * returns the executable path.
+ */
+export function buildC(source: string, libraries: string[] = []): string {
   const exe = join(mkdtempSync(join(tmpdir(), "pkcs11ex-bench-")), source.replace(/\.c$/, ""));
   const src = fileURLToPath(new URL(`./${source}`, import.meta.url));
   const res = spawnSync("cc", [
@@ -18,6 +21,7 @@ export function buildC(source: string): string {
     exe,
     "-ldl",
     "-lpthread",
+    ...libraries,
   ]);
   if (res.status !== 0) throw new Error(`cc ${source} failed: ${res.stderr}`);
   return exe;
