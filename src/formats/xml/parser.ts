@@ -41,6 +41,8 @@ const ATTR_TEXT = /[^<&"']*/y;
 const BAD_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", apos: "'", quot: '"' };
 const MAX_NAME = 1024;
+/** The shared empty list of elements without attributes or namespace declarations. */
+const NONE: readonly never[] = Object.freeze([]);
 
 /** Normalizes line endings (XML 1.0 §2.11). */
 function eol(s: string): string {
@@ -245,7 +247,7 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
       fail("unbound_prefix", `the prefix "${prefix}" is not bound`, start);
     }
     const attributes: XmlAttribute[] = [];
-    const seen = new Set<string>();
+    const seen = raw.length > 1 ? new Set<string>() : undefined;
     for (const a of raw) {
       if (a.qName === "xmlns" || a.qName.startsWith("xmlns:")) continue;
       const [ap, al] = split(a.qName, a.at);
@@ -253,10 +255,10 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
       const ns = ap ? inScope.get(ap)! : "";
       if (ns === XMLNS_NS) fail("invalid_namespace", "an attribute in the xmlns namespace", a.at);
       const key = `${ns}\u0000${al}`;
-      if (seen.has(key)) {
+      if (seen?.has(key)) {
         fail("duplicate_attribute", `the attribute "${a.qName}" is repeated`, a.at);
       }
-      seen.add(key);
+      seen?.add(key);
       attributes.push({
         qName: a.qName,
         prefix: ap,
@@ -273,8 +275,8 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
       prefix,
       localName,
       namespaceURI,
-      attributes,
-      namespaceDecls: decls,
+      attributes: attributes.length ? attributes : NONE,
+      namespaceDecls: decls.length ? decls : NONE,
       inScope,
       children: [],
       parent,
