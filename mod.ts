@@ -2,7 +2,7 @@
  * pkcs11ex: sign and verify JWS, PAdES (PDF) and XAdES (XML) with keys that never leave a
  * PKCS#11 device, on Deno and Bun, through the runtime's own FFI.
  *
- * Subpaths: `./jws` (detached JWS), `./pdf` (PAdES), `./hono` (verify middleware), `./policy`
+ * Subpaths: `./jws` (detached JWS), `./pdf` (PAdES), `./xml` (XAdES), `./hono` (verify middleware), `./policy`
  * (trust policies and the verification pipeline), `./pkcs12` (read-only PKCS#12 loader),
  * `./otel` (OpenTelemetry bridge for the telemetry channels).
  *
@@ -63,6 +63,7 @@ export type {
   JwsVerifyOptions,
 } from "./src/facade/jws.ts";
 export type { PdfApi, PdfSignOptions, PdfVerifyOptions } from "./src/facade/pdf.ts";
+export type { XmlApi, XmlApiSignOptions, XmlApiVerifyOptions } from "./src/facade/xml.ts";
 export type { FormatApi, FormatSignOptions, FormatVerifyOptions } from "./src/facade/format.ts";
 export type { SignInput } from "./src/core/sign_input.ts";
 export {

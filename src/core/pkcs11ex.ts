@@ -20,6 +20,7 @@ import { planTokenSignature } from "./token_sign.ts";
 import { verifyBytes as verifyInSoftware, type VerifyKey } from "./verify_bytes.ts";
 import { createJwsApi, type JwsApi } from "../facade/jws.ts";
 import { createPdfApi, type PdfApi } from "../facade/pdf.ts";
+import { createXmlApi, type XmlApi } from "../facade/xml.ts";
 import { createFormatApi, type FormatApi } from "../facade/format.ts";
 
 /** A signing identity: `[slotRef, keyRef]`, or a key ref on the default slot. */
@@ -146,6 +147,7 @@ export class Pkcs11ex implements AsyncDisposable {
   #jws: JwsApi | undefined;
   readonly #algCache = new Map<string, Algorithm>();
   #pdf: PdfApi | undefined;
+  #xml: XmlApi | undefined;
 
   private constructor(config: ResolvedConfig) {
     this.config = config;
@@ -188,6 +190,11 @@ export class Pkcs11ex implements AsyncDisposable {
   /** PAdES with token keys (api §3.3); the PDF stack loads on first use. */
   get pdf(): PdfApi {
     return this.#pdf ??= createPdfApi(this);
+  }
+
+  /** XAdES with token keys (api §3.4); the XML stack loads on first use. */
+  get xml(): XmlApi {
+    return this.#xml ??= createXmlApi(this);
   }
 
   /**
