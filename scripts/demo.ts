@@ -7,7 +7,9 @@
  *  3. signs a JSON request as a detached JWS, sends it to a Hono server with the
  *     `jwsVerify` middleware on loopback, and shows a tampered copy refused;
  *  4. signs a generated PDF (PAdES B-B, then B-T against a local RFC 3161 server), verifies
- *     it, shows pdfsig's verdict and writes it to `demo-out/signed.pdf`.
+ *     it, shows pdfsig's verdict and writes it to `demo-out/signed.pdf`;
+ *  5. signs an invoice-like XML document (XAdES B-B and B-T), verifies it, shows xmlsec1's
+ *     verdict and writes it to `demo-out/signed-invoice.xml`.
  *
  * Run with Deno: `deno run -A scripts/demo.ts` (SOFTHSM2_CONF is set to a temporary
  * directory unless given; the system token directory is never touched).
@@ -203,6 +205,7 @@ try {
   const font = await doc.embedFont(StandardFonts.Helvetica);
   page.drawText("Invoice 2026-0042 — 150.00 CLP", { x: 40, y: 220, size: 16, font });
   page.drawText("Signed with a key that never left the token.", { x: 40, y: 190, size: 11, font });
+  const out = join(process.cwd(), "demo-out");
   mkdirSync(join(work, "tsa"));
   const tsa = await startTsaServer(join(work, "tsa"));
   try {
@@ -224,7 +227,6 @@ try {
         }`,
       );
     }
-    const out = join(process.cwd(), "demo-out");
     mkdirSync(out, { recursive: true });
     const path = join(out, "signed.pdf");
     writeFileSync(path, bt);
@@ -237,6 +239,42 @@ try {
     ) {
       say(`    ${line.trim()}`);
     }
+
+    heading("5. XAdES: sign an invoice (B-B and B-T), verify it, xmlsec1's verdict");
+    const invoice = `<?xml version="1.0" encoding="UTF-8"?>
+<inv:Invoice xmlns:inv="urn:example:invoice" number="2026-0042">
+  <inv:Seller>Acme SpA</inv:Seller>
+  <inv:Total currency="CLP">150.00</inv:Total>
+</inv:Invoice>
+`;
+    const xmlBb = await p11.xml.sign(invoice, { signer: "signing", alg: "RS256" });
+    const bbResult = await p11.xml.verify(xmlBb);
+    say(`  B-B: valid, signer ${bbResult.subjectId}, ${bbResult.alg}`);
+    const xmlBt = await p11.xml.sign(invoice, { signer: "p256", alg: "ES256", tsaUrl: tsa.url });
+    const btResult = await p11.xml.verify(xmlBt);
+    say(`  B-T: valid, signer ${btResult.subjectId}, time-stamps: ${btResult.timestamps.length}`);
+    const xmlPath = join(out, "signed-invoice.xml");
+    writeFileSync(xmlPath, xmlBt);
+    const certPath = join(work, "p256.pem");
+    writeFileSync(
+      certPath,
+      spawnSync("openssl", ["x509", "-inform", "DER"], {
+        input: ec.certificateDer,
+        encoding: "utf8",
+      }).stdout,
+    );
+    const xmlsec = spawnSync("xmlsec1", [
+      "--verify",
+      "--enabled-key-data",
+      "x509",
+      "--trusted-pem",
+      certPath,
+      "--id-attr:Id",
+      "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
+      xmlPath,
+    ], { encoding: "utf8" });
+    const verdict = (xmlsec.stdout + xmlsec.stderr).split("\n").filter((l) => /^(OK|FAIL)/.test(l));
+    say(`  written ${xmlPath}; xmlsec1 --verify says: ${verdict.join(" ")}`);
   } finally {
     await tsa.close();
   }
