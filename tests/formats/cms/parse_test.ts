@@ -1,21 +1,25 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Attribute, ContentInfo, SignerIdentifier } from "@peculiar/asn1-cms";
-import { AsnConvert } from "@peculiar/asn1-schema";
+import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier, SubjectKeyIdentifier } from "@peculiar/asn1-x509";
 import { makeTempDir } from "../../_support/tmp.ts";
-import { runOk } from "../../_support/run.ts";
+import { run, runOk } from "../../_support/run.ts";
 import { isPkcs11exError, type Pkcs11exReason } from "../../../src/core/errors.ts";
 import {
   buildSignedData,
+  OID_ATTR_CONTENT_TYPE,
   OID_ATTR_MESSAGE_DIGEST,
+  OID_ATTR_SIGNING_CERTIFICATE_V2,
+  OID_ATTR_SIGNING_TIME,
   parseSignedData,
   verifySignerInfoMath,
 } from "../../../src/formats/cms/mod.ts";
 import type { RawCertSignedData } from "../../../src/formats/cms/_schemas.ts";
 import { decodeSignedData, encodeSignedData } from "../../../src/formats/cms/_decode.ts";
+import { compareDer } from "../../../src/formats/cms/signed_attributes.ts";
 import { setUp } from "./_fixtures.ts";
 
 function expectReason(fn: () => unknown, reason: Pkcs11exReason, detail?: object): void {
@@ -25,6 +29,9 @@ function expectReason(fn: () => unknown, reason: Pkcs11exReason, detail?: object
     return true;
   });
 }
+
+/** A UTCTime value, DER. */
+const UTC_TIME = new Uint8Array([0x17, 0x0d, ...new TextEncoder().encode("260101000000Z")]).buffer;
 
 /** Decodes our CMS, lets `edit` change it, and re-encodes it. */
 function craft(cms: Uint8Array, edit: (sd: RawCertSignedData) => void): Uint8Array {
@@ -145,6 +152,48 @@ describe("parseSignedData", () => {
     });
   });
 
+  test("a vendor signed attribute with several values, or twice, is read and verifies (RFC 5652 §5.3)", async () => {
+    // As in DSS's Signature-P-DE_SCI-4.pdf: a private attribute carrying two values.
+    const cms = await buildSignedData({ signer: fx.signers.RS256, contentDigest: fx.digest });
+    const vendor = "1.3.6.1.4.1.15027.2.1";
+    // Values and attributes in DER order (X.690 §11.6), as openssl re-encodes them to verify.
+    const values = [new Uint8Array([0x02, 0x01, 0x07]).buffer, UTC_TIME];
+    const unsigned = craft(cms, (sd) => {
+      const si = sd.signerInfos[0];
+      si.signedAttrs = [
+        ...si.signedAttrs!,
+        new Attribute({ attrType: vendor, attrValues: values }),
+        new Attribute({ attrType: vendor, attrValues: [values[0]] }),
+      ].map((a) => ({ a, der: new Uint8Array(AsnConvert.serialize(a)) }))
+        .sort((x, y) => compareDer(x.der, y.der)).map((e) => e.a);
+    });
+    const signedAttrsDer = parseSignedData(unsigned).signerInfo.signedAttrsDer!;
+    const signature = await fx.signers.RS256.sign(signedAttrsDer, "der");
+    const resigned = craft(unsigned, (sd) => {
+      sd.signerInfos[0].signature = new OctetString(signature);
+    });
+    const parsed = parseSignedData(resigned);
+    verifySignerInfoMath(parsed);
+    assert.deepEqual(parsed.signerInfo.messageDigest, fx.digest);
+    const path = join(dir, "vendor-multi.der");
+    writeFileSync(path, resigned);
+    const res = run("openssl", [
+      "cms",
+      "-verify",
+      "-binary",
+      "-inform",
+      "DER",
+      "-in",
+      path,
+      "-content",
+      fx.dataPath,
+      "-noverify",
+      "-out",
+      "/dev/null",
+    ]);
+    assert.equal(res.status, 0, res.stderr);
+  });
+
   describe("refuses each malformed shape with its reason", () => {
     const pending = buildSignedData({ signer: fx.signers.RS256, contentDigest: fx.digest });
     const cases: [Pkcs11exReason, (cms: Uint8Array) => Uint8Array, object?][] = [
@@ -220,10 +269,27 @@ describe("parseSignedData", () => {
       ["multi_value_attribute", (c) =>
         craft(c, (sd) => {
           const attrs = sd.signerInfos[0].signedAttrs!;
-          attrs.push(
-            new Attribute({ attrType: attrs[0].attrType, attrValues: attrs[0].attrValues }),
+          const ct = attrs.find((a) => a.attrType === OID_ATTR_CONTENT_TYPE)!;
+          attrs.push(new Attribute({ attrType: ct.attrType, attrValues: ct.attrValues }));
+        }), { oid: OID_ATTR_CONTENT_TYPE }],
+      ["multi_value_attribute", (c) =>
+        craft(c, (sd) => {
+          const attrs = sd.signerInfos[0].signedAttrs!;
+          const v2 = attrs.find((a) => a.attrType === OID_ATTR_SIGNING_CERTIFICATE_V2)!;
+          v2.attrValues = [v2.attrValues[0], v2.attrValues[0]];
+        }), { oid: OID_ATTR_SIGNING_CERTIFICATE_V2 }],
+      ["multi_value_attribute", (c) =>
+        craft(c, (sd) => {
+          sd.signerInfos[0].signedAttrs!.push(
+            new Attribute({ attrType: OID_ATTR_SIGNING_TIME, attrValues: [UTC_TIME, UTC_TIME] }),
           );
-        })],
+        }), { oid: OID_ATTR_SIGNING_TIME }],
+      ["multi_value_attribute", (c) =>
+        craft(c, (sd) => {
+          sd.signerInfos[0].signedAttrs!.push(
+            new Attribute({ attrType: OID_ATTR_SIGNING_TIME, attrValues: [] }),
+          );
+        }), { oid: OID_ATTR_SIGNING_TIME }],
       ["cms_codec", (c) =>
         craft(c, (sd) => {
           const md = sd.signerInfos[0].signedAttrs!.find((a) =>

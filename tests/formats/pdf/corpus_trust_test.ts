@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { createAlgorithmRegistry, rsaPkcs1Algorithm } from "../../../src/core/algorithms/mod.ts";
 import { parseCertificate } from "../../../src/core/x509.ts";
 import { OID_TST_INFO, parseSignedData } from "../../../src/formats/cms/mod.ts";
 import { inspectPdfSignatures } from "../../../src/formats/pdf/inspect.ts";
@@ -40,12 +41,12 @@ const CASES: Record<string, Case> = {
     verdict: ["ok", "ok"],
     genTimes: ["2018-09-15T22:10:37Z", "2018-09-15T22:10:40Z"],
   },
-  // MANIFEST: valid. Our CMS parser refuses a vendor signed attribute carrying two values
-  // (RFC 5652 allows multi-valued attributes other than the ones it names): a known gap of
-  // src/formats/cms, reported to the lead. The document time-stamp verifies.
+  // Signature 1 carries a vendor signed attribute (1.3.6.1.4.1.15027.2.1) with two values,
+  // which RFC 5652 allows for attributes other than the single-valued ones it names.
   "dss-pades-rsassa-pss-lta.pdf": {
     at: "2016-03-31T15:33:12Z",
-    verdict: ["multi_value_attribute", "ok"],
+    verdict: ["ok", "ok"],
+    genTimes: ["2016-03-31T15:27:37Z", "2016-03-31T15:33:12Z"],
   },
   "dss-pades-ecdsa-lta-two-sigs.pdf": {
     at: "2019-11-01T15:00:31Z",
@@ -85,8 +86,9 @@ const CASES: Record<string, Case> = {
     at: "2021-05-10T08:17:06Z",
     verdict: ["ok", "byte_range_invalid"],
   },
-  // MANIFEST: sig 1 valid; its RSA key has 1024 bits, under the library's 2048-bit floor
-  // (api §2.3.3 alg/key compatibility), so a strict verifier refuses it.
+  // MANIFEST: sig 1 valid. Its RSA key has 1024 bits, under the 2048-bit floor of RS256 and
+  // PS256 (api §1.9, §2.3.3): the strict verifier refuses it on purpose (docs/pdf.md); the
+  // test below accepts it through a registry that lowers the floor.
   "dss-signed-twice-second-edited.pdf": {
     at: "2016-08-12T16:07:03Z",
     verdict: ["incompatible_alg", "byte_range_invalid"],
@@ -168,6 +170,33 @@ describe("corpus: every signed PDF reaches its verdict with trust, digest, math 
       }
     });
   }
+
+  test("dss-signed-twice-second-edited.pdf: RSA-1024 is refused for its key size, and a caller may accept it with a lower minRsaBits", async () => {
+    const pdf = corpusPdf("dss-signed-twice-second-edited.pdf");
+    const opts = {
+      policy: new PinnedRegistry({ pins: pinsOf(pdf).signers }),
+      allowedAlgs: ["RS256"],
+      validationTime: new Date("2016-08-12T16:07:03Z"),
+    };
+    const strict = (await verifyPdfSignaturesWithPolicy(pdf, opts)).signatures[0];
+    assert.ok(!strict.ok);
+    assert.equal(strict.error.reason, "incompatible_alg", strict.error.message);
+    const archived = createAlgorithmRegistry({
+      RS256: { ...rsaPkcs1Algorithm("RS256", "sha256"), minRsaBits: 1024 },
+    });
+    const { signatures } = await verifyPdfSignaturesWithPolicy(pdf, {
+      ...opts,
+      algorithms: archived,
+    });
+    const why = signatures.map((s) => s.ok ? "ok" : `${s.error.reason}: ${s.error.message}`);
+    assert.deepEqual(signatures.map((s) => s.ok ? "ok" : s.error.reason), [
+      "ok",
+      "byte_range_invalid",
+    ], why.join("\n"));
+    assert.ok(signatures[0].ok);
+    assert.equal(signatures[0].result.alg, "RS256");
+    assert.equal(signatures[0].result.certificate.keySize, 1024);
+  });
 
   test("the same files with nobody pinned: unknown_signer wherever the structure holds", async () => {
     const pdf = corpusPdf("dss-pades-bb.pdf");
