@@ -1,8 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { makeTempDir } from "../../_support/tmp.ts";
-import { Pkcs11exError } from "../../../src/core/errors.ts";
+import { isPkcs11exError, Pkcs11exError } from "../../../src/core/errors.ts";
 import {
+  addTimeStampToken,
   addUnsignedAttribute,
   buildSignedData,
   parseSignedData,
@@ -99,6 +100,31 @@ describe("parseSignedData on hostile input", () => {
     assert.throws(
       () => addUnsignedAttribute(cms, "1.2.3", "x" as unknown as Uint8Array),
       TypeError,
+    );
+  });
+
+  test("addTimeStampToken refuses a token that is not one DER element: cms_codec AttributeValue", async () => {
+    const cms = await pending;
+    const notDer: [string, number[]][] = [
+      ["empty", []],
+      ["garbage", [1, 2, 3]],
+      ["truncated", [0x30, 0x05, 0x02, 0x01]],
+      ["indefinite length", [0x30, 0x80, 0x00, 0x00]],
+      ["trailing bytes", [0x04, 0x01, 0x00, 0x00]],
+      ["bad inner element", [0x30, 0x03, 0x02, 0x05, 0x00]],
+      ["huge declared length", [0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x00]],
+    ];
+    for (const [name, bytes] of notDer) {
+      assert.throws(
+        () => addTimeStampToken(cms, new Uint8Array(bytes)),
+        (e: unknown) => isPkcs11exError(e, "cms_codec") && e.detail?.type === "AttributeValue",
+        name,
+      );
+    }
+    const stamped = addTimeStampToken(cms, new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]));
+    assert.deepEqual(
+      parseSignedData(stamped).signerInfo.timeStampToken,
+      new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]),
     );
   });
 
