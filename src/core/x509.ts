@@ -10,6 +10,7 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate } from "@peculiar/asn1-x509";
 import { Pkcs11exError } from "./errors.ts";
 import { readChildren, readWhole, type Tlv, tlvBytes } from "./x509/der.ts";
+import { createParseCache, derKey } from "./x509/cache.ts";
 import { decodeName, type Dn, dnToString, normalizeDn } from "./x509/dn.ts";
 import { decodeExtensions } from "./x509/extensions.ts";
 import { sha256Hex, toHex } from "./x509/hex.ts";
@@ -91,6 +92,13 @@ export interface X509Certificate {
   readonly criticalExtensions: readonly string[];
 }
 
+/**
+ * Recent parses by exact DER, shared by every caller: a verifier sees the same signer
+ * certificates on every call. At most 256 certificates of at most 16 KiB each (larger ones
+ * are parsed on every call).
+ */
+const parsed = createParseCache<X509Certificate>({ maxEntries: 256, maxKeyLength: 16 * 1024 });
+
 function malformed(message: string, cause?: unknown, kind = "invalid_der"): Pkcs11exError {
   return new Pkcs11exError("malformed_certificate", message, { cause, detail: { kind } });
 }
@@ -163,15 +171,23 @@ function fromDer(bytes: Uint8Array): X509Certificate {
       "too_large",
     );
   }
+  const key = derKey(bytes);
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  let cert: X509Certificate;
   try {
-    return build(bytes.slice());
+    cert = build(bytes.slice());
   } catch (err) {
     throw malformed("Cannot parse the certificate: the DER is not a valid X.509 certificate", err);
   }
+  parsed.set(key, cert);
+  return cert;
 }
 
 /**
  * Parses one certificate from DER bytes or PEM text (the first `CERTIFICATE` block).
+ * Recent parses are remembered by their exact DER, so the same certificate object may be
+ * returned to several callers: it is frozen, and its byte arrays and dates are read-only.
  *
  * @param input DER bytes, or a string holding PEM (or bare base64 DER).
  * @returns The parsed certificate.

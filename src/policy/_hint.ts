@@ -7,8 +7,29 @@
 import { Buffer } from "node:buffer";
 import { Pkcs11exError } from "../core/errors.ts";
 import { parseCertificate, type X509Certificate } from "../core/x509.ts";
+import { createParseCache } from "../core/x509/cache.ts";
 import { decodeBase64 } from "../core/x509/pem.ts";
 import type { SignerHint } from "./types.ts";
+
+/**
+ * Recent `x5c` entries by their exact base64 text: a signer sends the same text on every
+ * request, and a hit skips the base64 decoding too. Only entries that parsed are stored.
+ */
+const x5cParsed = createParseCache<X509Certificate>({ maxEntries: 256, maxKeyLength: 24 * 1024 });
+
+function x5cCertificate(b64: unknown): X509Certificate {
+  const hit = typeof b64 === "string" ? x5cParsed.get(b64) : undefined;
+  if (hit) return hit;
+  const der = typeof b64 === "string" ? decodeBase64(b64) : undefined;
+  if (!der) {
+    throw new Pkcs11exError("malformed_certificate", "Cannot read x5c: an entry is not base64", {
+      detail: { kind: "x5c" },
+    });
+  }
+  const cert = parseCertificate(der);
+  x5cParsed.set(b64 as string, cert);
+  return cert;
+}
 
 /** The `x5c` certificates, parsed (empty when absent). */
 export function hintCertificates(hint: SignerHint): X509Certificate[] {
@@ -18,15 +39,7 @@ export function hintCertificates(hint: SignerHint): X509Certificate[] {
       detail: { kind: "x5c" },
     });
   }
-  return hint.x5c.map((b64) => {
-    const der = typeof b64 === "string" ? decodeBase64(b64) : undefined;
-    if (!der) {
-      throw new Pkcs11exError("malformed_certificate", "Cannot read x5c: an entry is not base64", {
-        detail: { kind: "x5c" },
-      });
-    }
-    return parseCertificate(der);
-  });
+  return hint.x5c.map(x5cCertificate);
 }
 
 /** The `x5t#S256` thumbprint as lowercase hex, or undefined. */

@@ -15,6 +15,8 @@ import type { X509Certificate } from "../core/x509.ts";
 import { assertValidity, resolveValidityOptions } from "./helpers/validity.ts";
 import type { Policy, PolicyContext, SignerHint } from "./types.ts";
 
+const BUILTIN_REGISTRY = createAlgorithmRegistry();
+
 /** Per-call options of the pipeline. */
 export interface PipelineOptions {
   /** Allowed clock skew in ms (default 30 000; negative → RangeError). */
@@ -39,7 +41,7 @@ export interface PipelineInput {
   algorithms?: AlgorithmRegistry;
   /** Per-call options. */
   opts?: PipelineOptions;
-  /** The verify backend (default: WebCrypto). */
+  /** The verify backend (default: the one of `verifyBytes`: libcrypto when available, else WebCrypto). */
   backend?: VerifyBackend;
 }
 
@@ -83,7 +85,7 @@ export async function verifyPipeline(input: PipelineInput): Promise<PipelineResu
   const opts = input.opts ?? {};
   const { validationTime, maxClockSkew } = resolveValidityOptions(opts);
   const ctx: PolicyContext = { validationTime, maxClockSkew, policyOpts: opts.policyOpts ?? {} };
-  const algorithms = input.algorithms ?? createAlgorithmRegistry();
+  const algorithms = input.algorithms ?? BUILTIN_REGISTRY;
 
   // Step 2: the alg gate (none is refused whatever the allowlist says).
   const alg = parsed.alg;

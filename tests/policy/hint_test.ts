@@ -1,0 +1,43 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { isPkcs11exError } from "../../src/core/errors.ts";
+import { hintCertificates } from "../../src/policy/_hint.ts";
+import { makeSelfSigned } from "../_support/software_keys.ts";
+import { makeTempDir } from "../_support/tmp.ts";
+
+const malformed = (err: unknown) => isPkcs11exError(err, "malformed_certificate");
+
+describe("hintCertificates memo of x5c text", () => {
+  const { dir, cleanup } = makeTempDir();
+  const a = makeSelfSigned(dir, "ec", { name: "a" });
+  const b = makeSelfSigned(dir, "rsa", { name: "b" });
+  cleanup();
+  const textA = Buffer.from(a.certDer).toString("base64");
+  const textB = Buffer.from(b.certDer).toString("base64");
+
+  test("the same text gives the same certificate; each entry is its own", () => {
+    const [leaf, second] = hintCertificates({ x5c: [textA, textB] });
+    assert.deepEqual(leaf.der, a.certDer);
+    assert.deepEqual(second.der, b.certDer);
+    const [again, againB] = hintCertificates({ x5c: [textA, textB] });
+    assert.equal(again, leaf);
+    assert.equal(againB, second);
+    // Another spelling of the same DER is the same certificate, never a different one.
+    const wrapped = textA.replace(/(.{64})/g, "$1\n");
+    assert.equal(hintCertificates({ x5c: [wrapped] })[0], leaf);
+  });
+
+  test("bad entries are refused on every call, before and after good ones are cached", () => {
+    const notBase64 = textA.slice(0, -4) + "!!!!";
+    const notCert = Buffer.from(a.certDer.subarray(0, 100)).toString("base64");
+    const extraByte = Buffer.from([...a.certDer, 0]).toString("base64");
+    for (let i = 0; i < 2; i++) {
+      for (const bad of [notBase64, notCert, extraByte, 42]) {
+        assert.throws(() => hintCertificates({ x5c: [bad as string] }), malformed);
+      }
+      hintCertificates({ x5c: [textA] });
+    }
+    assert.throws(() => hintCertificates({ x5c: [textA, notCert] }), malformed);
+  });
+});
