@@ -2,11 +2,20 @@
  * The outer decode shared by the parser and the unsigned-attribute writer: ContentInfo →
  * SignedData, each failure typed (`cms_codec` with the ASN.1 type, `not_signed_data`).
  *
+ * A DER SignedData is walked with the small DER reader, the certificates kept as raw slices
+ * and only the small parts (algorithms, encapsulated content info, SignerInfos) given to the
+ * schema decoder: the generic decoder parses every certificate down to its last element, twice
+ * (ContentInfo, then SignedData), which made most of the parse time. Anything the walk does not
+ * take (BER, unexpected shapes, hostile bytes) goes through the generic decoder, which
+ * accepts or refuses it with its typed reason exactly as before.
+ *
  * @module
  */
-import { ContentInfo } from "@peculiar/asn1-cms";
+import { Attribute, ContentInfo, EncapsulatedContentInfo, SignerInfo } from "@peculiar/asn1-cms";
 import { AsnConvert } from "@peculiar/asn1-schema";
+import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { Pkcs11exError } from "../../core/errors.ts";
+import { encodeTlv, readChildren, readOid, readWhole, type Tlv } from "../../core/x509/der.ts";
 import { OID_SIGNED_DATA } from "./oids.ts";
 import { RawCertSignedData } from "./_schemas.ts";
 
@@ -29,6 +38,77 @@ export function decodeAs<T>(
   }
 }
 
+/** The elements of `parent`, each handed to `read` as its own bytes. */
+function each<T>(der: Uint8Array, parent: Tlv, read: (bytes: Uint8Array) => T): T[] {
+  return readChildren(der, parent).map((c) => read(der.subarray(c.start, c.end)));
+}
+
+/** A small INTEGER (the CMSVersion), or a throw when it is not one. */
+function smallInteger(der: Uint8Array, tlv: Tlv): number {
+  const n = tlv.end - tlv.contentStart;
+  if (n < 1 || n > 2 || der[tlv.contentStart] & 0x80) throw new RangeError("CMSVersion");
+  return der.subarray(tlv.contentStart, tlv.end).reduce((v, b) => v * 256 + b, 0);
+}
+
+/** One Attribute, its values kept raw. */
+function rawAttribute(der: Uint8Array): Attribute {
+  const [type, values, extra] = readChildren(der, readWhole(der, 0x30));
+  if (type?.tag !== 0x06 || values?.tag !== 0x31 || extra) throw new RangeError("Attribute");
+  return new Attribute({
+    attrType: readOid(der, type),
+    attrValues: each(der, values, (b) => b.slice().buffer),
+  });
+}
+
+/**
+ * One SignerInfo. Its unsigned attributes (time-stamp tokens: whole CMS structures) are
+ * walked and kept raw; the rest goes to the schema decoder.
+ */
+function walkSignerInfo(der: Uint8Array): SignerInfo {
+  const outer = readWhole(der, 0x30);
+  const fields = readChildren(der, outer);
+  const last = fields[fields.length - 1];
+  if (last?.tag !== 0xa1) return AsnConvert.parse(der, SignerInfo);
+  const signed = encodeTlv(0x30, der.subarray(outer.contentStart, last.start));
+  const si = AsnConvert.parse(signed, SignerInfo);
+  si.unsignedAttrs = each(der, last, rawAttribute);
+  return si;
+}
+
+/**
+ * The fast path: a DER ContentInfo carrying a SignedData, walked field by field. Returns
+ * undefined for anything else (the generic decoder then decides).
+ */
+function walkSignedData(der: Uint8Array): RawCertSignedData | undefined {
+  try {
+    const ci = readChildren(der, readWhole(der, 0x30));
+    if (ci.length !== 2 || ci[0].tag !== 0x06 || ci[1].tag !== 0xa0) return undefined;
+    if (readOid(der, ci[0]) !== OID_SIGNED_DATA) return undefined;
+    const inner = readChildren(der, ci[1]);
+    if (inner.length !== 1 || inner[0].tag !== 0x30) return undefined;
+    const fields = readChildren(der, inner[0]);
+    let i = 0;
+    const next = (tag: number): Tlv | undefined => fields[i]?.tag === tag ? fields[i++] : undefined;
+    const [version, digests, encap, certs, crls, signers] = [0x02, 0x31, 0x30, 0xa0, 0xa1, 0x31]
+      .map(next);
+    if (!version || !digests || !encap || !signers || i !== fields.length) return undefined;
+    const raw = (bytes: Uint8Array): ArrayBuffer => bytes.slice().buffer;
+    const sd = new RawCertSignedData();
+    sd.version = smallInteger(der, version);
+    sd.digestAlgorithms = each(der, digests, (b) => AsnConvert.parse(b, AlgorithmIdentifier));
+    sd.encapContentInfo = AsnConvert.parse(
+      der.subarray(encap.start, encap.end),
+      EncapsulatedContentInfo,
+    );
+    sd.certificates = certs && each(der, certs, raw);
+    sd.crls = crls && each(der, crls, raw);
+    sd.signerInfos = each(der, signers, walkSignerInfo);
+    return sd;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Decodes a ContentInfo DER that must carry a SignedData. */
 export function decodeSignedData(der: Uint8Array): RawCertSignedData {
   if (!(der instanceof Uint8Array)) {
@@ -43,6 +123,8 @@ export function decodeSignedData(der: Uint8Array): RawCertSignedData {
       },
     );
   }
+  const walked = walkSignedData(der);
+  if (walked) return walked;
   const ci = decodeAs(der, ContentInfo, "ContentInfo");
   if (ci.contentType !== OID_SIGNED_DATA) {
     throw new Pkcs11exError(

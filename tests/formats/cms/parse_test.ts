@@ -100,6 +100,19 @@ describe("parseSignedData", () => {
     }
   });
 
+  test("BER (an indefinite length) is read by the generic decoder to the same result", async () => {
+    const der = await buildSignedData({ signer: fx.signers.PS256, contentDigest: fx.digest });
+    // The ContentInfo SEQUENCE re-written with an indefinite length: BER, not DER.
+    const headerLength = 2 + (der[1] & 0x80 ? der[1] & 0x7f : 0);
+    const ber = new Uint8Array([0x30, 0x80, ...der.subarray(headerLength), 0, 0]);
+    const fromBer = parseSignedData(ber);
+    const fromDer = parseSignedData(der);
+    verifySignerInfoMath(fromBer);
+    assert.deepEqual(fromBer.signerInfo, fromDer.signerInfo);
+    assert.deepEqual(fromBer.certificates, fromDer.certificates);
+    assert.equal(fromBer.encapContentType, fromDer.encapContentType);
+  });
+
   test("a changed signature or signed attribute fails the math", async () => {
     const cms = await buildSignedData({ signer: fx.signers.ES256, contentDigest: fx.digest });
     const parsed = parseSignedData(cms);
