@@ -2,7 +2,8 @@
  * The real-world corpus (PKCS11EX_CORPUS, default ../shared/corpus) through the whole
  * verifier: structure, allowlist gate, message digest, signature math and time-stamps, with
  * each signer (and TSA) pinned and `validationTime` inside the signer's validity. Every
- * signed PDF reaches the verdict MANIFEST.md gives a strict verifier.
+ * signed PDF reaches the verdict MANIFEST.md gives a strict verifier, but one on purpose: an
+ * RSA-1024 signer is refused (`incompatible_alg`, docs/pdf.md) unless the caller lowers the floor.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
