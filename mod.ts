@@ -106,6 +106,10 @@ export type { DocumentSigner, EncodingContext } from "./src/core/signer.ts";
 export { digest, digestStream } from "./src/core/digest.ts";
 export type { DigestInput, DigestOptions } from "./src/core/digest.ts";
 export { verifyBytes } from "./src/core/verify_bytes.ts";
+export {
+  createLibcryptoBackend,
+  type LibcryptoBackendOptions,
+} from "./src/core/verify_backends/libcrypto.ts";
 export type {
   VerifyBackend,
   VerifyBytesOptions,

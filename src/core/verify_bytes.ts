@@ -1,6 +1,7 @@
 /**
  * Software signature verification (api §3.1 `verifyBytes`): RS256, PS256, ES256, EdDSA and
- * registered custom algorithms, with WebCrypto by default. Verification never needs a token.
+ * registered custom algorithms: OpenSSL's libcrypto through the FFI where it is available
+ * (falling back to WebCrypto), WebCrypto otherwise. Verification never needs a token.
  *
  * @module
  */
@@ -11,7 +12,7 @@ import { Pkcs11exError } from "./errors.ts";
 import type { EncodingContext } from "./signer.ts";
 import type { X509Certificate } from "./x509.ts";
 import { describePublicKey, type PublicKeyInfo } from "./x509/public_key.ts";
-import { createWebCryptoBackend } from "./_verify_webcrypto.ts";
+import { createLibcryptoBackend } from "./verify_backends/libcrypto.ts";
 
 /** A public key: a certificate, SPKI DER, or a WebCrypto public key. */
 export type VerifyKey = X509Certificate | Uint8Array | CryptoKey;
@@ -50,12 +51,12 @@ export interface VerifyBytesOptions {
   precomputedDigest?: boolean;
   /** The registry to look `alg` up in (default: the built-ins). */
   algorithms?: AlgorithmRegistry;
-  /** The backend (default: a shared WebCrypto backend). */
+  /** The backend (default: libcrypto via FFI for RSA/ECDSA when available, else WebCrypto). */
   backend?: VerifyBackend;
 }
 
 const DEFAULT_REGISTRY = createAlgorithmRegistry();
-const DEFAULT_BACKEND = createWebCryptoBackend();
+const DEFAULT_BACKEND = createLibcryptoBackend();
 const DEFAULT_ALG: Record<string, string> = { rsa: "PS256", ec: "ES256", ed25519: "EdDSA" };
 const exportedSpki = new WeakMap<CryptoKey, Uint8Array>();
 

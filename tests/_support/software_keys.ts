@@ -52,7 +52,10 @@ export function makeSelfSigned(
     "-addext",
     "keyUsage=critical,digitalSignature,nonRepudiation",
   ]);
-  const certDer = runOk("openssl", ["x509", "-in", certPath, "-outform", "DER"]).stdoutBytes;
+  // Written to a file rather than read from stdout: a pipe read can come back short under load.
+  const derPath = join(dir, `${name}.cert.der`);
+  runOk("openssl", ["x509", "-in", certPath, "-outform", "DER", "-out", derPath]);
+  const certDer = new Uint8Array(readFileSync(derPath));
   return {
     keyType,
     keyPath,

@@ -8,12 +8,9 @@ import { parseCertificate } from "../../src/core/x509.ts";
 import { PinnedRegistry } from "../../src/policy/pinned_registry.ts";
 import { jwsVerify } from "../../src/middleware/hono.ts";
 import { makeSlotToken, slotConfig } from "../core/slot/_fixture.ts";
+import { certificatePem } from "../_support/pem.ts";
 
 const token = await makeSlotToken("jwsfacade");
-const pem = (der: Uint8Array) =>
-  `-----BEGIN CERTIFICATE-----\n${
-    btoa(String.fromCharCode(...der)).replace(/.{64}/g, "$&\n")
-  }\n-----END CERTIFICATE-----\n`;
 const spki = (label: string) => parseCertificate(token.keys[label].certificateDer).spkiSha256Hex;
 const policy = () =>
   new PinnedRegistry({
@@ -39,7 +36,7 @@ describe("p11.jws with token keys", () => {
       ], ["ed", "EdDSA", "ed"]] as const
     ) {
       const jws = await p11.jws.sign(payload, { signer, alg });
-      const key = await importX509(pem(token.keys[label].certificateDer), alg);
+      const key = await importX509(certificatePem(token.keys[label].certificateDer), alg);
       const result = await flattenedVerify(flattened(jws, payload), key);
       assert.equal(result.protectedHeader?.alg, alg);
       const ours = await p11.jws.verify(jws, payload);

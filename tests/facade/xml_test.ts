@@ -10,6 +10,7 @@ import { makeSlotToken, slotConfig } from "../core/slot/_fixture.ts";
 import { xadesjsVerify, xmlsecVerify } from "../formats/xml/_support.ts";
 import { startTsaServer } from "../_support/tsa_server.ts";
 import { makeTempDir } from "../_support/tmp.ts";
+import { certificatePem } from "../_support/pem.ts";
 
 const token = await makeSlotToken("xmlfacade");
 const work = makeTempDir();
@@ -24,12 +25,7 @@ const invoice = `<?xml version="1.0" encoding="UTF-8"?>
 function trustedPem(label: string): string {
   const der = token.keys[label].certificateDer;
   const path = join(work.dir, `${label}.pem`);
-  writeFileSync(
-    path,
-    `-----BEGIN CERTIFICATE-----\n${
-      btoa(String.fromCharCode(...der)).replace(/.{64}/g, "$&\n")
-    }\n-----END CERTIFICATE-----\n`,
-  );
+  writeFileSync(path, certificatePem(der));
   return path;
 }
 

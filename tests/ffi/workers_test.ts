@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPublicKey, verify } from "node:crypto";
 import { makeTestToken, SOFTHSM_DRIVER } from "../_support/softhsm.ts";
+import { certificatePem } from "../_support/pem.ts";
 
 const token = await makeTestToken([{ label: "rsa", type: "rsa" }], "workers");
 
@@ -35,7 +36,10 @@ test("two Web Workers with their own sessions sign concurrently on one initializ
   const [a, b] = await Promise.all([runWorker("a", 200), runWorker("b", 200)]);
   assert.equal(a.alreadyInitialized, true);
   assert.equal(b.alreadyInitialized, true);
-  const cert = createPublicKey({ key: certPem(token.keys.rsa.certificateDer), format: "pem" });
+  const cert = createPublicKey({
+    key: certificatePem(token.keys.rsa.certificateDer),
+    format: "pem",
+  });
   for (const [tag, result] of [["a", a], ["b", b]] as const) {
     assert.equal(result.signatures.length, 200);
     result.signatures.forEach((sig, i) => {
@@ -44,8 +48,3 @@ test("two Web Workers with their own sessions sign concurrently on one initializ
     });
   }
 });
-
-function certPem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString("base64").replace(/.{64}/g, "$&\n");
-  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
-}

@@ -1,5 +1,5 @@
 /**
- * `C_CreateObject` templates for a PKCS#12 key and its certificates: the private key
+ * `C_CreateObject` templates for an imported key pair and its certificates: the private key
  * sensitive and never extractable, the matching public key, and X.509 certificate objects
  * that share the key's `CKA_ID`. The key pair may sign and verify only (no decrypt, wrap or
  * derive). Byte values are the key parts themselves (not copies), so
@@ -7,11 +7,11 @@
  *
  * @module
  */
-import type { X509Certificate } from "../../src/core/x509.ts";
-import { encodeTlv, readChildren, readWhole, tlvBytes } from "../../src/core/x509/der.ts";
-import type { AttributeTemplate } from "../../src/ffi/attributes.ts";
-import { CKC, CKK, CKO } from "../../src/ffi/constants.ts";
-import type { PrivateKeyForImport } from "../../src/pkcs12/_private_key.ts";
+import type { X509Certificate } from "../x509.ts";
+import { encodeTlv, readChildren, readWhole, tlvBytes } from "../x509/der.ts";
+import type { AttributeTemplate } from "../../ffi/attributes.ts";
+import { CKC, CKK, CKO } from "../../ffi/constants.ts";
+import type { PrivateKeyForImport } from "../../pkcs12/_private_key.ts";
 
 /** The label and id every object of one import carries. */
 export interface ObjectNames {

@@ -2,6 +2,7 @@
 import { createPublicKey, verify } from "node:crypto";
 import type { Pkcs11exConfig, SlotConfig } from "../../../src/core/config/types.ts";
 import { makeTestToken, SOFTHSM_DRIVER, type TestToken } from "../../_support/softhsm.ts";
+import { certificatePem } from "../../_support/pem.ts";
 
 export { SOFTHSM_DRIVER };
 
@@ -46,11 +47,6 @@ export function slotConfig(
   return { config, pinCalls: () => calls };
 }
 
-function pem(der: Uint8Array): string {
-  const b64 = btoa(String.fromCharCode(...der)).replace(/.{64}/g, "$&\n");
-  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
-}
-
 /** Verifies with node:crypto (outside our code) against the key's certificate. */
 export function nodeVerifies(
   certificateDer: Uint8Array,
@@ -58,7 +54,7 @@ export function nodeVerifies(
   data: Uint8Array,
   signature: Uint8Array,
 ): boolean {
-  const key = createPublicKey(pem(certificateDer));
+  const key = createPublicKey(certificatePem(certificateDer));
   if (alg === "EdDSA") return verify(null, data, key, signature);
   if (alg === "PS256") {
     return verify("sha256", data, { key, padding: 6, saltLength: 32 }, signature);
