@@ -5,7 +5,8 @@
  * The load generator runs in the same process: CONCURRENCY `fetch` loops (keep-alive), each
  * POSTing a 1 KiB JSON body with its detached JWS header and reading the response, for
  * BENCH_SECONDS per sample. Both routes get the same bytes and read the body; the only
- * difference is the middleware (real pipeline, PinnedRegistry, x5c header). ROUNDS interleaved
+ * difference is the middleware (real pipeline, PinnedRegistry, x5c header), run once with each
+ * verify backend (WebCrypto; libcrypto, OpenSSL through our FFI). ROUNDS interleaved
  * rounds, medians, one JSON line per algorithm (plus a diagnostic row: the middleware with a
  * verifier that does no work). Loopback only, bounded in count and time; every
  * response must be 200 or the run aborts. Target: ratio ≥ 0.8.
@@ -19,6 +20,9 @@ import { jwsVerify, type Variables } from "../src/middleware/hono.ts";
 import { signJws } from "../src/formats/jws/sign.ts";
 import { verifyJws } from "../src/formats/jws/verify.ts";
 import { parseCertificate } from "../src/core/x509.ts";
+import type { VerifyBackend } from "../src/core/verify_bytes.ts";
+import { createWebCryptoBackend } from "../src/core/_verify_webcrypto.ts";
+import { createLibcryptoBackend } from "../src/core/verify_backends/libcrypto.ts";
 import { PinnedRegistry } from "../src/policy/pinned_registry.ts";
 import { makeSelfSigned, softwareSigner } from "../tests/_support/software_keys.ts";
 import { makeTempDir } from "../tests/_support/tmp.ts";
@@ -97,22 +101,28 @@ const pins = Object.fromEntries(
   Object.values(identities).map((id) => [parseCertificate(id.certDer).spkiSha256Hex, "bench"]),
 );
 const policy = new PinnedRegistry({ pins });
-const verifier = {
+const BACKENDS: Record<string, VerifyBackend> = {
+  WebCrypto: createWebCryptoBackend(),
+  libcrypto: createLibcryptoBackend(),
+};
+const verifier = (backend: VerifyBackend) => ({
   jws: {
     verify: (jws: string, payload: Uint8Array) =>
-      verifyJws(jws, payload, { policy, allowedAlgs: ["ES256", "PS256"] }),
+      verifyJws(jws, payload, { policy, allowedAlgs: ["ES256", "PS256"], backend }),
   },
-};
+});
 // Diagnostic: the middleware with a verifier that accepts without any work (header, body
 // handling, context) — what the middleware costs besides the verification itself.
 const noop = { jws: { verify: () => Promise.resolve({ subjectId: "bench" }) } };
 
 const app = new Hono<{ Variables: Variables }>();
-app.use("/signed", jwsVerify(verifier));
-app.use("/noop", jwsVerify(noop));
 const route = async (c: Context<{ Variables: Variables }>) =>
   c.json({ size: (await c.req.arrayBuffer()).byteLength, from: c.get("pkcs11exSubject") ?? null });
-app.post("/signed", route);
+for (const [name, backend] of Object.entries(BACKENDS)) {
+  app.use(`/signed/${name}`, jwsVerify(verifier(backend)));
+  app.post(`/signed/${name}`, route);
+}
+app.use("/noop", jwsVerify(noop));
 app.post("/noop", route);
 app.post("/plain", route);
 
@@ -123,11 +133,13 @@ try {
       "content-type": "application/json",
       "JWS-Signature": await signJws(body, softwareSigner(identities[alg], alg)),
     };
-    await compare(
-      `${alg} jwsVerify route vs the same route without`,
-      () => load(`${server.url}/signed`, headers, SECONDS),
-      () => load(`${server.url}/plain`, headers, SECONDS),
-    );
+    for (const backend of Object.keys(BACKENDS)) {
+      await compare(
+        `${alg}, ${backend}: jwsVerify route vs the same route without`,
+        () => load(`${server.url}/signed/${backend}`, headers, SECONDS),
+        () => load(`${server.url}/plain`, headers, SECONDS),
+      );
+    }
     if (alg === "ES256") {
       await compare(
         "diagnostic: jwsVerify with a no-op verifier vs the same route without",

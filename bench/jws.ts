@@ -3,8 +3,9 @@
  *
  * - verify/s: `verifyJws` through the real pipeline with a `PinnedRegistry` (parse, policy,
  *   validity, math) vs `jose`'s `flattenedVerify` of the same detached `b64:false` JWS with
- *   the same public key (already imported, as a jose user holds it). Target: our time
- *   ≤ 1.2× jose's, i.e. ratio ≥ 0.83.
+ *   the same public key (already imported, as a jose user holds it), once with each verify
+ *   backend: WebCrypto (what jose uses) and libcrypto (OpenSSL through our FFI, WebCrypto when
+ *   it cannot load). Target: our time ≤ 1.2× jose's, i.e. ratio ≥ 0.83.
  * - sign/s: `signJws` with a software DocumentSigner (node:crypto) vs `jose`'s `FlattenedSign`
  *   with the same private key and the same protected header.
  *
@@ -19,6 +20,9 @@ import { FlattenedSign, flattenedVerify, importPKCS8, importX509 } from "jose";
 import { signJws } from "../src/formats/jws/sign.ts";
 import { verifyJws, type VerifyJwsOptions } from "../src/formats/jws/verify.ts";
 import { parseCertificate } from "../src/core/x509.ts";
+import type { VerifyBackend } from "../src/core/verify_bytes.ts";
+import { createWebCryptoBackend } from "../src/core/_verify_webcrypto.ts";
+import { createLibcryptoBackend } from "../src/core/verify_backends/libcrypto.ts";
 import { PinnedRegistry } from "../src/policy/pinned_registry.ts";
 import {
   makeSelfSigned,
@@ -32,6 +36,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ALGS = { PS256: "rsa", ES256: "ec" } as const;
 type Alg = keyof typeof ALGS;
+const BACKENDS: Record<string, VerifyBackend> = {
+  WebCrypto: createWebCryptoBackend(),
+  libcrypto: createLibcryptoBackend(),
+};
 
 /** Awaits `op` back to back for `seconds`; returns operations per second. */
 async function asyncOpsPerSecond(seconds: number, op: () => Promise<unknown>): Promise<number> {
@@ -117,11 +125,15 @@ for (const alg of Object.keys(ALGS) as Alg[]) {
   await verifyJws(jws, payload, opts);
   await flattenedVerify({ protected: protectedSegment, payload, signature }, publicKey);
 
-  await compare(
-    `verify ${alg} (verifyJws + PinnedRegistry vs jose flattenedVerify)`,
-    () => verifyJws(jws, payload, opts),
-    () => flattenedVerify({ protected: protectedSegment, payload, signature }, publicKey),
-  );
+  for (const [backendName, backend] of Object.entries(BACKENDS)) {
+    const withBackend = { ...opts, backend };
+    await verifyJws(jws, payload, withBackend);
+    await compare(
+      `verify ${alg}, ${backendName} (verifyJws + PinnedRegistry vs jose flattenedVerify)`,
+      () => verifyJws(jws, payload, withBackend),
+      () => flattenedVerify({ protected: protectedSegment, payload, signature }, publicKey),
+    );
+  }
   await compare(
     `sign ${alg} (signJws + software signer vs jose FlattenedSign)`,
     () => signJws(payload, signer),
