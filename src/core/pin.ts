@@ -8,6 +8,7 @@
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { Pkcs11exError } from "./errors.ts";
 
 const scope = new AsyncLocalStorage<Uint8Array>();
 
@@ -49,4 +50,27 @@ export async function withPin<T>(pin: string | Uint8Array, fn: () => T | Promise
 /** A copy of the PIN of the current {@linkcode withPin} scope, if any. */
 export function scopedPin(): Uint8Array | undefined {
   return scope.getStore()?.slice();
+}
+
+/**
+ * Protects a token from lockout: before a login through the `pinCallback`, a token whose
+ * flags say the PIN is locked (`CKF_USER_PIN_LOCKED`) or has one try left
+ * (`CKF_USER_PIN_FINAL_TRY`) is not tried automatically — the operator logs in explicitly
+ * with `p11.slot.login`.
+ *
+ * @throws {Pkcs11exError} `pin_locked` or `pin_final_try`.
+ */
+export function refuseAutomaticLogin(slotRef: string, tokenFlags: readonly string[]): void {
+  if (tokenFlags.includes("CKF_USER_PIN_LOCKED")) {
+    throw new Pkcs11exError("pin_locked", `The user PIN of slot "${slotRef}" is locked`, {
+      detail: { slotRef },
+    });
+  }
+  if (tokenFlags.includes("CKF_USER_PIN_FINAL_TRY")) {
+    throw new Pkcs11exError(
+      "pin_final_try",
+      `Slot "${slotRef}" has one PIN try left; log in explicitly with p11.slot.login`,
+      { detail: { slotRef } },
+    );
+  }
 }

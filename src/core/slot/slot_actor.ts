@@ -10,7 +10,7 @@ import { setTimeout as startTimer } from "node:timers";
 import { Pkcs11exError } from "../errors.ts";
 import type { MechanismSpec } from "../../ffi/mechanism.ts";
 import type { ResolvedSlotConfig } from "../config/types.ts";
-import { scopedPin, takePin } from "../pin.ts";
+import { refuseAutomaticLogin, scopedPin, takePin } from "../pin.ts";
 import type { Telemetry } from "../telemetry.ts";
 import { acquireModule, releaseModule, serialize } from "./module_owner.ts";
 import type { KeyDescription, KeyLocator, ListedKey, WorkerState } from "./protocol.ts";
@@ -262,7 +262,7 @@ export class SlotActor {
         );
       }
       const state = await this.#workerState();
-      this.#refuseLastTry(state);
+      refuseAutomaticLogin(this.config.ref, state.tokenFlags);
       let value;
       try {
         value = await callback({
@@ -284,22 +284,6 @@ export class SlotActor {
       pin = takePin(value);
     }
     await this.#login(pin);
-  }
-
-  /** Refuses to spend the token's last PIN try (or a locked PIN) automatically. */
-  #refuseLastTry(state: WorkerState): void {
-    if (state.tokenFlags.includes("CKF_USER_PIN_LOCKED")) {
-      throw new Pkcs11exError("pin_locked", `The user PIN of slot "${this.config.ref}" is locked`, {
-        detail: { slotRef: this.config.ref },
-      });
-    }
-    if (state.tokenFlags.includes("CKF_USER_PIN_FINAL_TRY")) {
-      throw new Pkcs11exError(
-        "pin_final_try",
-        `Slot "${this.config.ref}" has one PIN try left; log in explicitly with p11.slot.login`,
-        { detail: { slotRef: this.config.ref } },
-      );
-    }
   }
 
   async #workerState(): Promise<WorkerState> {
