@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { isPkcs11exError } from "../../src/core/errors.ts";
 import { hintCertificates } from "../../src/policy/_hint.ts";
+import { PinnedRegistry } from "../../src/policy/pinned_registry.ts";
+import { verifyPipeline } from "../../src/policy/pipeline.ts";
 import { makeSelfSigned } from "../_support/software_keys.ts";
 import { makeTempDir } from "../_support/tmp.ts";
 
@@ -39,5 +41,40 @@ describe("hintCertificates memo of x5c text", () => {
       hintCertificates({ x5c: [textA] });
     }
     assert.throws(() => hintCertificates({ x5c: [textA, notCert] }), malformed);
+  });
+});
+
+describe("a remembered certificate is still judged on every verification", () => {
+  const { dir, cleanup } = makeTempDir();
+  const id = makeSelfSigned(dir, "ec", { name: "judged", days: 2 });
+  cleanup();
+  const x5c = [Buffer.from(id.certDer).toString("base64")];
+  const accept = { verify: () => Promise.resolve(true) };
+  const run = (policy: PinnedRegistry, validationTime?: Date) =>
+    verifyPipeline({
+      parsed: {
+        alg: "ES256",
+        signedInput: new Uint8Array(1),
+        signature: new Uint8Array(64),
+        encodingContext: "jose",
+        signerHint: { x5c },
+      },
+      policy,
+      allowedAlgs: ["ES256"],
+      backend: accept,
+      opts: { validationTime },
+    });
+
+  test("off-boarding (delete), expiry and the alg gate apply to a cached x5c", async () => {
+    const pin = hintCertificates({ x5c })[0].spkiSha256Hex;
+    const policy = new PinnedRegistry({ pins: { [pin]: "acme" } });
+    assert.equal((await run(policy)).subjectId, "acme");
+    assert.equal((await run(policy)).subjectId, "acme");
+    await assert.rejects(
+      run(policy, new Date(Date.now() + 10 * 86_400_000)),
+      (err) => isPkcs11exError(err, "cert_expired"),
+    );
+    policy.delete(pin);
+    await assert.rejects(run(policy), (err) => isPkcs11exError(err, "unknown_signer"));
   });
 });
