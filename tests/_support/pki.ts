@@ -88,7 +88,7 @@ export class TestCa {
     writeFileSync(join(caDir, "index.txt"), "");
     writeFileSync(
       join(caDir, "serial"),
-      `${(Math.floor(Math.random() * 0xffff) + 0x1000).toString(16)}\n`,
+      `${(Math.floor(Math.random() * 0xffff) + 0x1000).toString(16).padStart(6, "0")}\n`,
     );
     writeFileSync(join(caDir, "crlnumber"), "01\n");
     const configPath = join(caDir, "ca.cnf");

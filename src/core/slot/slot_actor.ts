@@ -51,6 +51,8 @@ export class SlotActor {
   #authenticating: Promise<void> | undefined;
   #timer: ReturnType<typeof startTimer> | undefined;
   #lastActivity = 0;
+  /** Counts successful logins, so that late failures of one lost session trigger one login. */
+  #loginEpoch = 0;
   #waiters: Waiter[] = [];
   #keys = new Map<string, Promise<KeyDescription>>();
   #closed = false;
@@ -206,13 +208,15 @@ export class SlotActor {
     const picked = this.#pick(opts.stateful ?? false);
     const client = picked instanceof WorkerClient ? picked : await picked;
     this.#touch();
+    const epoch = this.#loginEpoch;
     try {
       return await client.call<T>(request);
     } catch (err) {
       if (!this.#isRecoverable(err)) throw err;
       // The device invalidated the session (or the token logged out): reopen, log in again
-      // through the callback, and retry the request once.
-      this.#state = "open";
+      // through the callback — unless a login already happened since this request left —
+      // and retry the request once.
+      if (this.#loginEpoch === epoch) this.#state = "open";
       if (this.needsLogin) await this.#ensureLoggedIn("reauthentication");
       return await client.call<T>(request);
     } finally {
@@ -304,6 +308,7 @@ export class SlotActor {
       if (pin.byteLength > 0) pin.fill(0); // detached (length 0) once transferred
     }
     this.#state = "logged_in";
+    this.#loginEpoch += 1;
     this.#timedOut = false;
     this.#lastLogin = Date.now();
     this.#touch();

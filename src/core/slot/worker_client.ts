@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { Pkcs11exError, type Pkcs11exReason } from "../errors.ts";
 import type { WorkerError, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol.ts";
 
@@ -84,7 +85,9 @@ export class WorkerClient {
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      if (this.#outbox.length === 0) queueMicrotask(() => this.#flush());
+      // Flushed on the next turn of the event loop, not in a microtask: every caller whose
+      // promise chain is still settling in this turn joins the same batch (one message).
+      if (this.#outbox.length === 0) setImmediate(() => this.#flush());
       this.#outbox.push({ ...request, id } as WorkerRequest);
       this.#transfer.push(...transfer);
     });
