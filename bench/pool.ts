@@ -1,6 +1,7 @@
 /**
  * Throughput of the slot actors through the public API (`p11.signBytes`, 8 requests in
- * flight) with a pool of 1 and of 2 workers, against the raw FFI loop on this thread and the
+ * flight) with a pool of 1 and of 2 workers, and `p11.jws.sign` with a pool of 1, against the
+ * raw FFI loop on this thread and the
  * C loop (bench/sign_c.c) with 1 and 2 threads, on the same SoftHSM2 token in the same run.
  * Run: `node bench/run.mjs bench/pool.ts` (both runtimes). Prints JSON lines.
  */
@@ -39,14 +40,14 @@ function cLoop(kind: string, key: string, threads: number): number {
   return Number(res.stdout.trim());
 }
 
-/** Signatures per second through the public API, `IN_FLIGHT` requests outstanding. */
-async function poolLoop(p11: Pkcs11ex, signer: string, alg: string): Promise<number> {
+/** Operations per second of `op` with `IN_FLIGHT` outstanding. */
+async function poolLoop(op: () => Promise<unknown>): Promise<number> {
   const end = performance.now() + SECONDS * 1000;
   const start = performance.now();
   let done = 0;
   const lane = async () => {
     while (performance.now() < end) {
-      await p11.signBytes(data, { signer, alg, precomputedDigest: alg === "ES256" });
+      await op();
       done += 1;
     }
   };
@@ -88,10 +89,12 @@ for (const c of cases) {
   const samples = {
     pool1: [] as number[],
     pool2: [] as number[],
+    jws: [] as number[],
     raw: [] as number[],
     c1: [] as number[],
     c2: [] as number[],
   };
+  const body = new TextEncoder().encode('{"amount":"150.00","currency":"CLP"}');
   for (let round = 0; round < ROUNDS; round++) {
     // Closing an instance logs the token out for the whole process: log in again, re-find.
     session.login(new TextEncoder().encode(token.userPin));
@@ -106,7 +109,12 @@ for (const c of cases) {
         alg: c.alg,
         precomputedDigest: c.alg === "ES256",
       });
-      samples[size === 1 ? "pool1" : "pool2"].push(await poolLoop(p11, c.key, c.alg));
+      const sign = () =>
+        p11.signBytes(data, { signer: c.key, alg: c.alg, precomputedDigest: c.alg === "ES256" });
+      samples[size === 1 ? "pool1" : "pool2"].push(await poolLoop(sign));
+      if (size === 1) {
+        samples.jws.push(await poolLoop(() => p11.jws.sign(body, { signer: c.key, alg: c.alg })));
+      }
       await p11.close();
     }
   }
@@ -125,5 +133,6 @@ for (const c of cases) {
   line("pool of 1", m.pool1, "raw FFI loop", m.raw);
   line("pool of 2", m.pool2, "C loop, 2 threads", m.c2);
   line("pool of 2", m.pool2, "pool of 1", m.pool1);
+  line("JWS sign, pool of 1", m.jws, "raw FFI loop", m.raw);
 }
 session.close();

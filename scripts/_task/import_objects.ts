@@ -13,7 +13,11 @@ import { CKO } from "../../src/ffi/constants.ts";
 import type { Session } from "../../src/ffi/session.ts";
 import type { PrivateKeyForImport } from "../../src/pkcs12/_private_key.ts";
 import { UsageError } from "./errors.ts";
-import { certificateTemplate, keyTemplates, type ObjectNames } from "../../src/core/slot/key_templates.ts";
+import {
+  certificateTemplate,
+  keyTemplates,
+  type ObjectNames,
+} from "../../src/core/slot/key_templates.ts";
 
 /** Options of {@linkcode importKeyAndCertificates}. */
 export interface ImportOptions extends ObjectNames {
