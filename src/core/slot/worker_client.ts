@@ -84,12 +84,14 @@ export class WorkerClient {
     }
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
+      // An idle worker gets the request at once, so it works while the callers of this turn
+      // queue up; those are flushed on the next turn of the event loop as one message.
+      const idle = this.#pending.size === 0;
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      // Flushed on the next turn of the event loop, not in a microtask: every caller whose
-      // promise chain is still settling in this turn joins the same batch (one message).
-      if (this.#outbox.length === 0) setImmediate(() => this.#flush());
       this.#outbox.push({ ...request, id } as WorkerRequest);
       this.#transfer.push(...transfer);
+      if (idle) this.#flush();
+      else if (this.#outbox.length === 1) setImmediate(() => this.#flush());
     });
   }
 
