@@ -1,70 +1,15 @@
 /** The DER `DigestInfo` that PKCS#1 v1.5 signs (RFC 8017 §9.2). @module */
 
-const PREFIXES: Record<string, number[]> = {
-  sha256: [
-    0x30,
-    0x31,
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x60,
-    0x86,
-    0x48,
-    0x01,
-    0x65,
-    0x03,
-    0x04,
-    0x02,
-    0x01,
-    0x05,
-    0x00,
-    0x04,
-    0x20,
-  ],
-  sha384: [
-    0x30,
-    0x41,
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x60,
-    0x86,
-    0x48,
-    0x01,
-    0x65,
-    0x03,
-    0x04,
-    0x02,
-    0x02,
-    0x05,
-    0x00,
-    0x04,
-    0x30,
-  ],
-  sha512: [
-    0x30,
-    0x51,
-    0x30,
-    0x0d,
-    0x06,
-    0x09,
-    0x60,
-    0x86,
-    0x48,
-    0x01,
-    0x65,
-    0x03,
-    0x04,
-    0x02,
-    0x03,
-    0x05,
-    0x00,
-    0x04,
-    0x40,
-  ],
+/** The DER of `DigestInfo` up to the digest, as hex (the digest's OCTET STRING header last). */
+const PREFIXES: Record<string, Uint8Array> = {
+  sha256: fromHex("3031300d060960864801650304020105000420"),
+  sha384: fromHex("3041300d060960864801650304020205000430"),
+  sha512: fromHex("3051300d060960864801650304020305000440"),
 };
+
+function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g)!, (byte) => parseInt(byte, 16));
+}
 
 /**
  * Wraps a digest in its DER `DigestInfo` (the input of `CKM_RSA_PKCS` for a precomputed
