@@ -14,13 +14,14 @@ import {
   type VerifyJwsOptions,
 } from "../../../src/formats/jws/verify.ts";
 import { decodeBase64url } from "../../../src/formats/jws/base64.ts";
-import { isPkcs11exError, Pkcs11exError, type Pkcs11exReason } from "../../../src/core/errors.ts";
+import { Pkcs11exError } from "../../../src/core/errors.ts";
 import type { DocumentSigner } from "../../../src/core/signer.ts";
 import { parseCertificate } from "../../../src/core/x509.ts";
 import { PinnedRegistry } from "../../../src/policy/pinned_registry.ts";
 import { jwsVerify, type Variables } from "../../../src/middleware/hono.ts";
 import { serve } from "../../middleware/_server.ts";
 import { identityFor, withTempIdentities } from "./_identities.ts";
+import { rejectsWith } from "../../_support/rejects.ts";
 
 const OB = "http://openbanking.org.uk";
 const IAT = `${OB}/iat`;
@@ -91,19 +92,6 @@ const REQUIRED = [IAT, ISS, TAN];
 
 function headerOf(jws: string): Record<string, unknown> {
   return JSON.parse(new TextDecoder().decode(decodeBase64url(jws.split(".")[0])));
-}
-
-async function rejectsWith(
-  p: Promise<unknown>,
-  reason: Pkcs11exReason,
-  detail: Record<string, unknown> = {},
-): Promise<void> {
-  await assert.rejects(p, (err) => {
-    assert.ok(isPkcs11exError(err), `not a Pkcs11exError: ${err}`);
-    assert.equal(err.reason, reason, err.message);
-    for (const [k, v] of Object.entries(detail)) assert.equal(err.detail[k], v);
-    return true;
-  });
 }
 
 describe("Open Banking UK x-jws-signature", () => {

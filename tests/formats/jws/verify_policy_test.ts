@@ -11,7 +11,6 @@ import { readFileSync } from "node:fs";
 import { signJws } from "../../../src/formats/jws/sign.ts";
 import { verifyJws, type VerifyJwsOptions } from "../../../src/formats/jws/verify.ts";
 import { encodeBase64url } from "../../../src/formats/jws/base64.ts";
-import { isPkcs11exError, type Pkcs11exReason } from "../../../src/core/errors.ts";
 import { parseCertificate } from "../../../src/core/x509.ts";
 import { verifyPipeline } from "../../../src/policy/pipeline.ts";
 import { PinnedRegistry } from "../../../src/policy/pinned_registry.ts";
@@ -21,6 +20,7 @@ import { softwareSigner } from "../../_support/software_keys.ts";
 import { makeTempDir } from "../../_support/tmp.ts";
 import { makeExpired } from "../../middleware/_expired.ts";
 import { identityFor, pinned, withTempIdentities } from "./_identities.ts";
+import { rejectsWith } from "../../_support/rejects.ts";
 
 const enc = new TextEncoder();
 const payload = enc.encode('{"amount":"10.00"}');
@@ -34,19 +34,6 @@ const spki = (der: Uint8Array) => parseCertificate(der).spkiSha256Hex;
 
 function base(policy: VerifyJwsOptions["policy"]): VerifyJwsOptions {
   return { policy, allowedAlgs: ["ES256", "PS256"] };
-}
-
-async function rejectsWith(
-  p: Promise<unknown>,
-  reason: Pkcs11exReason,
-  detail: Record<string, unknown> = {},
-): Promise<void> {
-  await assert.rejects(p, (err) => {
-    assert.ok(isPkcs11exError(err), `not a Pkcs11exError: ${err}`);
-    assert.equal(err.reason, reason, err.message);
-    for (const [k, v] of Object.entries(detail)) assert.equal(err.detail[k], v);
-    return true;
-  });
 }
 
 /** Signs an arbitrary header (b64:false signing input) with the ES256 key of `es`. */

@@ -6,9 +6,10 @@ import { createPrivateKey } from "node:crypto";
 import { signJws } from "../../../src/formats/jws/sign.ts";
 import { verifyJws, type VerifyJwsOptions } from "../../../src/formats/jws/verify.ts";
 import { encodeBase64url } from "../../../src/formats/jws/base64.ts";
-import { isPkcs11exError, type Pkcs11exReason } from "../../../src/core/errors.ts";
+import { isPkcs11exError } from "../../../src/core/errors.ts";
 import type { DocumentSigner } from "../../../src/core/signer.ts";
 import { ALGS, identityFor, pinned, withTempIdentities } from "./_identities.ts";
+import { rejectsWith } from "../../_support/rejects.ts";
 
 const enc = new TextEncoder();
 const ids = withTempIdentities((dir) => [
@@ -38,19 +39,6 @@ async function craft(
 
 function x5c(der: Uint8Array): string {
   return JSON.stringify([Buffer.from(der).toString("base64")]);
-}
-
-async function rejectsWith(
-  p: Promise<unknown>,
-  reason: Pkcs11exReason,
-  detail: Record<string, unknown> = {},
-): Promise<void> {
-  await assert.rejects(p, (err) => {
-    assert.ok(isPkcs11exError(err), `not a Pkcs11exError: ${err}`);
-    assert.equal(err.reason, reason, err.message);
-    for (const [k, v] of Object.entries(detail)) assert.equal(err.detail[k], v);
-    return true;
-  });
 }
 
 describe("verifyJws", () => {
