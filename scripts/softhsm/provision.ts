@@ -202,7 +202,7 @@ export function selfSignedCertificate(
   const notBefore = new Date(Date.now() - 86_400_000);
   const notAfter = new Date(notBefore.getTime() + (spec.days ?? 365) * 86_400_000);
   const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  serial[0] = (serial[0] & 0x7f) | 0x01; // positive and minimal: a leading 0x00 is illegal DER padding
   const ski = createHash("sha1").update(new Uint8Array(spki.subjectPublicKey)).digest();
   const tbs = new TBSCertificate({
     version: 2,
