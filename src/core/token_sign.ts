@@ -49,20 +49,24 @@ export function planTokenSignature(
 export class MechanismCache {
   readonly #session: Session;
   readonly #cache = new Map<string, NativeMechanism>();
+  readonly #bySpec = new WeakMap<MechanismSpec, NativeMechanism>();
 
   /** A cache for mechanisms of `session`. */
   constructor(session: Session) {
     this.#session = session;
   }
 
-  /** The native mechanism of `spec`, built once. */
+  /** The native mechanism of `spec`, built once (found by identity first, then by value). */
   get(spec: MechanismSpec): NativeMechanism {
+    let mech = this.#bySpec.get(spec);
+    if (mech !== undefined) return mech;
     const key = JSON.stringify(spec);
-    let mech = this.#cache.get(key);
+    mech = this.#cache.get(key);
     if (mech === undefined) {
       mech = this.#session.mechanism(spec);
       this.#cache.set(key, mech);
     }
+    this.#bySpec.set(spec, mech);
     return mech;
   }
 }

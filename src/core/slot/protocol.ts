@@ -28,6 +28,8 @@ export interface WorkerInit {
   readonly driverConfig?: string;
   readonly driverSha256?: string;
   readonly slotMatch: { readonly slotId: bigint } | { readonly tokenLabel: string };
+  /** The shared memory of the sign lane (sign_lane.ts), when the runtime supports one. */
+  readonly lane?: SharedArrayBuffer;
 }
 
 /** One request to a worker. */
@@ -49,6 +51,14 @@ export type WorkerRequest =
     readonly key: KeyLocator;
     readonly mechanism: MechanismSpec;
     readonly input: Uint8Array;
+  }
+  | {
+    /** Registers a (key, mechanism) pair under a number, for sign requests on the lane. */
+    readonly op: "plan";
+    readonly id: number;
+    readonly plan: number;
+    readonly key: KeyLocator;
+    readonly mechanism: MechanismSpec;
   }
   | {
     readonly op: "verify";

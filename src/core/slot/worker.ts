@@ -8,9 +8,11 @@
 import { CKK, CKO } from "../../ffi/constants.ts";
 import type { AttributeTemplate } from "../../ffi/attributes.ts";
 import { Pkcs11Module } from "../../ffi/module.ts";
+import type { MechanismSpec } from "../../ffi/mechanism.ts";
 import type { Session } from "../../ffi/session.ts";
 import { Pkcs11exError } from "../errors.ts";
 import { MechanismCache } from "../token_sign.ts";
+import { serveSignLane, SLOT_DATA_BYTES } from "./sign_lane.ts";
 import type {
   KeyDescription,
   KeyLocator,
@@ -199,7 +201,7 @@ class SlotWorker {
 
   sign(
     key: KeyLocator,
-    mechanism: Parameters<MechanismCache["get"]>[0],
+    mechanism: MechanismSpec,
     input: Uint8Array,
   ): Uint8Array {
     const session = this.session();
@@ -211,7 +213,7 @@ class SlotWorker {
 
   verify(
     key: KeyLocator,
-    mechanism: Parameters<MechanismCache["get"]>[0],
+    mechanism: MechanismSpec,
     input: Uint8Array,
     signature: Uint8Array,
   ): boolean {
@@ -333,11 +335,13 @@ function toWorkerError(err: unknown): WorkerError {
 }
 
 const worker = new SlotWorker();
+const plans = new Map<number, { key: KeyLocator; mechanism: MechanismSpec }>();
 
 /** Runs one request; only `init` (which loads the module) is asynchronous. */
 function handle(request: WorkerRequest): unknown {
   switch (request.op) {
     case "init":
+      if (request.init.lane !== undefined) serveSignLane(request.init.lane, signFromLane);
       return worker.init(request.init);
     case "open":
       worker.session();
@@ -352,6 +356,9 @@ function handle(request: WorkerRequest): unknown {
       return worker.describeKey(request.key);
     case "sign":
       return worker.sign(request.key, request.mechanism, request.input);
+    case "plan":
+      plans.set(request.plan, { key: request.key, mechanism: request.mechanism });
+      return undefined;
     case "verify":
       return worker.verify(request.key, request.mechanism, request.input, request.signature);
     case "listKeys":
@@ -365,20 +372,46 @@ function handle(request: WorkerRequest): unknown {
   }
 }
 
+function failure(request: WorkerRequest, err: unknown): WorkerResponse {
+  const error = toWorkerError(err);
+  if (error.sessionLost) worker.dropSession();
+  return { id: request.id, ok: false, error };
+}
+
+/** Runs one request and says how it went; synchronous except for `init`. */
+function respond(request: WorkerRequest): WorkerResponse | Promise<WorkerResponse> {
+  try {
+    const value = handle(request);
+    if (!(value instanceof Promise)) return { id: request.id, ok: true, value };
+    return value.then(
+      (resolved): WorkerResponse => ({ id: request.id, ok: true, value: resolved }),
+      (err) => failure(request, err),
+    );
+  } catch (err) {
+    return failure(request, err);
+  } finally {
+    if (request.op === "login") request.pin.fill(0);
+  }
+}
+
+/** Signs a request of the lane; errors and oversized signatures are answered by message. */
+function signFromLane(id: number, plan: number, input: Uint8Array): Uint8Array | undefined {
+  const registered = plans.get(plan);
+  const response = registered === undefined
+    ? failure({ op: "state", id }, new Error(`Unknown sign plan ${plan}`))
+    : respond({ op: "sign", id, ...registered, input }) as WorkerResponse;
+  if (response.ok && (response.value as Uint8Array).length <= SLOT_DATA_BYTES) {
+    return response.value as Uint8Array;
+  }
+  self.postMessage([response]);
+  return undefined;
+}
+
 self.onmessage = async (event: MessageEvent<WorkerRequest[]>) => {
   const responses: WorkerResponse[] = [];
   for (const request of event.data) {
-    try {
-      let value = handle(request);
-      if (value instanceof Promise) value = await value;
-      responses.push({ id: request.id, ok: true, value });
-    } catch (err) {
-      const error = toWorkerError(err);
-      if (error.sessionLost) worker.dropSession();
-      responses.push({ id: request.id, ok: false, error });
-    } finally {
-      if (request.op === "login") request.pin.fill(0);
-    }
+    const response = respond(request);
+    responses.push(response instanceof Promise ? await response : response);
   }
   self.postMessage(responses);
 };

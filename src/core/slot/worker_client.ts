@@ -1,13 +1,16 @@
 /**
- * The main-thread handle of one slot worker: spawns it, batches the requests issued in one
- * turn of the event loop into one message, matches responses, and rejects everything in
- * flight with `worker_failed` when the worker dies, so that nothing hangs.
+ * The main-thread handle of one slot worker: spawns it, sends sign requests on the shared
+ * memory lane (sign_lane.ts) and batches the other requests issued in one turn of the event
+ * loop into one message, matches responses, and rejects everything in flight with
+ * `worker_failed` when the worker dies, so that nothing hangs.
  *
  * @module
  */
 import { setImmediate } from "node:timers";
 import { Pkcs11exError, type Pkcs11exReason } from "../errors.ts";
+import type { MechanismSpec } from "../../ffi/mechanism.ts";
 import type { WorkerError, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol.ts";
+import { laneSupported, SignLaneClient } from "./sign_lane.ts";
 
 /** A request without its id; the client numbers requests. */
 export type Request = WorkerRequest extends infer R
@@ -38,6 +41,11 @@ export class WorkerClient {
   #outbox: WorkerRequest[] = [];
   #transfer: Transferable[] = [];
   #dead = false;
+  readonly #lane = laneSupported()
+    ? new SignLaneClient((id, signature) => this.#laneAnswer(id, signature))
+    : undefined;
+  /** Lane plan numbers by key and mechanism; `0` while the worker registers one. */
+  readonly #plans = new Map<string, number>();
   readonly #onDeath: (client: WorkerClient) => void;
 
   private constructor(index: number, onDeath: (client: WorkerClient) => void) {
@@ -59,7 +67,7 @@ export class WorkerClient {
   ): Promise<WorkerClient> {
     const client = new WorkerClient(index, onDeath);
     try {
-      await client.call({ op: "init", init });
+      await client.call({ op: "init", init: { ...init, lane: client.#lane?.buffer } });
     } catch (err) {
       client.terminate();
       throw err;
@@ -84,6 +92,10 @@ export class WorkerClient {
     }
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
+      if (request.op === "sign" && this.#sendOnLane(id, request)) {
+        this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        return;
+      }
       // An idle worker gets the request at once, so it works while the callers of this turn
       // queue up; those are flushed on the next turn of the event loop as one message.
       const idle = this.#pending.size === 0;
@@ -93,6 +105,29 @@ export class WorkerClient {
       if (idle) this.#flush();
       else if (this.#outbox.length === 1) setImmediate(() => this.#flush());
     });
+  }
+
+  /** Publishes a sign request on the lane once its plan is registered; `false` if it cannot. */
+  #sendOnLane(id: number, request: Extract<Request, { op: "sign" }>): boolean {
+    if (this.#lane === undefined) return false;
+    const planKey = `${request.key.keyRef}\u0000${mechanismKey(request.mechanism)}`;
+    const plan = this.#plans.get(planKey);
+    if (plan === undefined) {
+      const number = this.#plans.size + 1;
+      this.#plans.set(planKey, 0);
+      this.call({ op: "plan", plan: number, key: request.key, mechanism: request.mechanism })
+        .then(() => this.#plans.set(planKey, number), () => this.#plans.delete(planKey));
+      return false;
+    }
+    return plan !== 0 && this.#lane.trySend(id, plan, request.input);
+  }
+
+  #laneAnswer(id: number, signature: Uint8Array | undefined): void {
+    if (signature === undefined) return; // answered by message
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#pending.delete(id);
+    pending.resolve(signature);
   }
 
   #flush(): void {
@@ -117,6 +152,7 @@ export class WorkerClient {
     if (this.#dead) return;
     this.#dead = true;
     this.#worker.terminate();
+    this.#lane?.close();
     const error = new Pkcs11exError("worker_failed", `A slot call failed: ${why}`, {
       detail: { workerIndex: this.index },
     });
@@ -134,9 +170,22 @@ export class WorkerClient {
   terminate(): void {
     this.#dead = true;
     this.#worker.terminate();
+    this.#lane?.close();
     for (const pending of this.#pending.values()) {
       pending.reject(new Pkcs11exError("slot_closed", "The slot was closed"));
     }
     this.#pending.clear();
   }
+}
+
+const mechanismKeys = new WeakMap<MechanismSpec, string>();
+
+/** A mechanism's identity as a string, computed once per spec object. */
+function mechanismKey(mechanism: MechanismSpec): string {
+  let key = mechanismKeys.get(mechanism);
+  if (key === undefined) {
+    key = JSON.stringify(mechanism);
+    mechanismKeys.set(mechanism, key);
+  }
+  return key;
 }

@@ -1,0 +1,99 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  laneSupported,
+  serveSignLane,
+  SignLaneClient,
+  SLOT_DATA_BYTES,
+  SLOTS,
+} from "../../../src/core/slot/sign_lane.ts";
+
+/** A lane whose serving end runs on this thread with `sign`, collecting the answers. */
+function lane(sign: (id: number, plan: number, input: Uint8Array) => Uint8Array | undefined) {
+  const answers = new Map<number, Uint8Array | undefined>();
+  let settle = () => {};
+  const client = new SignLaneClient((id, signature) => {
+    answers.set(id, signature);
+    settle();
+  });
+  serveSignLane(client.buffer, sign);
+  /**
+   * Resolves once `count` answers arrived. A timer keeps Deno's event loop alive meanwhile:
+   * an `Atomics.waitAsync` alone does not (in a slot, the worker does).
+   */
+  const answered = (count: number) =>
+    new Promise<void>((resolve) => {
+      const keepAlive = setInterval(() => {}, 1000);
+      settle = () => {
+        if (answers.size < count) return;
+        clearInterval(keepAlive);
+        resolve();
+      };
+      settle();
+    });
+  return { client, answers, answered };
+}
+
+const tagged = (id: number, plan: number, input: Uint8Array) =>
+  Uint8Array.of(plan, ...input.toReversed(), id & 0xff);
+
+describe("sign lane (shared-memory requests)", () => {
+  test("the runtime supports it", () => {
+    assert.equal(laneSupported(), true);
+  });
+
+  test("every request gets its own answer, and a full lane refuses more until answers free it", async () => {
+    const { client, answers, answered } = lane(tagged);
+    const inputs = Array.from({ length: SLOTS + 5 }, (_, i) => Uint8Array.of(i, i + 1, i + 2));
+    const sent = inputs.map((input, i) => client.trySend(i + 1, 7, input));
+    assert.deepEqual(sent.filter((s) => !s).length, 5, "5 requests beyond the 64 slots");
+    assert.equal(client.inFlight, SLOTS);
+    await answered(SLOTS);
+    assert.equal(client.inFlight, 0);
+    for (let i = 0; i < SLOTS; i++) {
+      assert.deepEqual(answers.get(i + 1), tagged(i + 1, 7, inputs[i]), `request ${i + 1}`);
+    }
+    assert.equal(client.trySend(1000, 7, inputs[0]), true, "slots are free again");
+    await answered(SLOTS + 1);
+    assert.deepEqual(answers.get(1000), tagged(1000, 7, inputs[0]));
+    client.close();
+  });
+
+  test("an input larger than a slot is refused and nothing is published", () => {
+    let calls = 0;
+    const { client } = lane(() => {
+      calls++;
+      return new Uint8Array(1);
+    });
+    assert.equal(client.trySend(1, 1, new Uint8Array(SLOT_DATA_BYTES + 1)), false);
+    assert.equal(client.inFlight, 0);
+    assert.equal(calls, 0);
+    client.close();
+  });
+
+  test("a request answered by message frees its slot and reports no signature", async () => {
+    const { client, answers, answered } = lane(() => undefined);
+    assert.equal(client.trySend(42, 1, new Uint8Array(32)), true);
+    await answered(1);
+    assert.equal(answers.has(42), true);
+    assert.equal(answers.get(42), undefined);
+    assert.equal(client.inFlight, 0);
+    client.close();
+  });
+
+  test("a closed lane refuses requests and its worker end stops serving", async () => {
+    let calls = 0;
+    const { client } = lane(() => {
+      calls++;
+      return new Uint8Array(1);
+    });
+    client.close();
+    assert.equal(client.trySend(1, 1, new Uint8Array(8)), false);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(calls, 0);
+  });
+
+  test("the worker end refuses a buffer that is not a lane", () => {
+    assert.throws(() => serveSignLane(new SharedArrayBuffer(64), () => undefined), RangeError);
+  });
+});
