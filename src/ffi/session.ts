@@ -280,9 +280,10 @@ export class Session {
 
   /**
    * Runs an output-producing call into the scratch buffer, growing it once when the token
-   * answers `CKR_BUFFER_TOO_SMALL` (which leaves the operation active), and copies out.
+   * answers `CKR_BUFFER_TOO_SMALL` (which leaves the operation active); returns the view of
+   * the scratch that holds the output (valid until the next call).
    */
-  #output(
+  #intoScratch(
     fn: "C_Sign" | "C_SignFinal" | "C_Digest" | "C_DigestFinal",
     call: (out: Uint8Array, len: Uint8Array) => number,
   ): Uint8Array {
@@ -294,15 +295,23 @@ export class Session {
       rv = call(this.#scratch, this.#length.bytes);
     }
     checkRv(rv, fn);
-    return this.#scratch.slice(0, Number(this.#length.get()));
+    return this.#scratch.subarray(0, Number(this.#length.get()));
   }
 
   /** `C_SignInit` + `C_Sign`: one signature over `data`. */
   sign(mechanism: NativeMechanism, key: bigint, data: Uint8Array): Uint8Array {
+    return this.signView(mechanism, key, data).slice();
+  }
+
+  /**
+   * Like `sign`, but the signature is a view of this session's scratch buffer, overwritten by
+   * the next call on the session: for callers that copy it at once (no allocation per call).
+   */
+  signView(mechanism: NativeMechanism, key: bigint, data: Uint8Array): Uint8Array {
     const { fns } = this.#ctx;
     checkRv(fns.C_SignInit(this.handle, mechanism.struct, key), "C_SignInit");
     void mechanism.parameter;
-    return this.#output(
+    return this.#intoScratch(
       "C_Sign",
       (out, len) => fns.C_Sign(this.handle, data, BigInt(data.length), out, len),
     );
@@ -316,7 +325,8 @@ export class Session {
     for (const part of parts) {
       checkRv(fns.C_SignUpdate(this.handle, part, BigInt(part.length)), "C_SignUpdate");
     }
-    return this.#output("C_SignFinal", (out, len) => fns.C_SignFinal(this.handle, out, len));
+    return this.#intoScratch("C_SignFinal", (out, len) => fns.C_SignFinal(this.handle, out, len))
+      .slice();
   }
 
   /** `C_VerifyInit` + `C_Verify`: `false` for `CKR_SIGNATURE_INVALID` / `_LEN_RANGE`. */
@@ -364,10 +374,10 @@ export class Session {
   digest(mechanism: NativeMechanism, data: Uint8Array): Uint8Array {
     const { fns } = this.#ctx;
     checkRv(fns.C_DigestInit(this.handle, mechanism.struct), "C_DigestInit");
-    return this.#output(
+    return this.#intoScratch(
       "C_Digest",
       (out, len) => fns.C_Digest(this.handle, data, BigInt(data.length), out, len),
-    );
+    ).slice();
   }
 
   /** `C_DigestInit` + `C_DigestUpdate`… + `C_DigestFinal`. */
@@ -377,6 +387,9 @@ export class Session {
     for (const part of parts) {
       checkRv(fns.C_DigestUpdate(this.handle, part, BigInt(part.length)), "C_DigestUpdate");
     }
-    return this.#output("C_DigestFinal", (out, len) => fns.C_DigestFinal(this.handle, out, len));
+    return this.#intoScratch(
+      "C_DigestFinal",
+      (out, len) => fns.C_DigestFinal(this.handle, out, len),
+    ).slice();
   }
 }

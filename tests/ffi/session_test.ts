@@ -145,6 +145,19 @@ describe("Session signing, checked by openssl", () => {
     assert.deepEqual(session.signMultipart(mech, rsa(), parts), single);
   });
 
+  test("signView returns the signature in place; sign hands out a copy the next call leaves alone", () => {
+    const mech = session.mechanism({ mechanism: "CKM_SHA256_RSA_PKCS" });
+    const owned = session.sign(mech, rsa(), message);
+    const view = session.signView(mech, rsa(), message);
+    assert.deepEqual(view, owned, "PKCS#1 v1.5 is deterministic");
+    assert.ok(opensslVerifies("rsa", view.slice(), "pkcs1"));
+    const other = new TextEncoder().encode("another message");
+    const next = session.signView(mech, rsa(), other);
+    assert.equal(next.buffer, view.buffer, "both views share the session's scratch");
+    assert.notDeepEqual(view, owned, "the next call overwrote the first view");
+    assert.deepEqual(owned, session.sign(mech, rsa(), message), "the copy kept its bytes");
+  });
+
   test("multi-part PSS verifies on the token and fails when tampered", () => {
     const mech = session.mechanism({ mechanism: "CKM_SHA256_RSA_PKCS_PSS", pss: PSS });
     const sig = session.signMultipart(mech, rsa(), [message.subarray(0, 5), message.subarray(5)]);

@@ -161,8 +161,10 @@ export class SignLaneClient {
 }
 
 /**
- * How the worker signs one lane request: the signature (at most `SLOT_DATA_BYTES`), or
- * `undefined` when it answered by message instead (an error, a larger signature).
+ * How the worker signs one lane request: the signature (at most `SLOT_DATA_BYTES`; it is
+ * copied at once, so a view of a scratch buffer will do), or `undefined` when it answered
+ * by message instead (an error, a larger signature). `input` is a view of shared memory,
+ * valid until the signer returns.
  */
 export type LaneSigner = (id: number, plan: number, input: Uint8Array) => Uint8Array | undefined;
 
@@ -184,7 +186,8 @@ export function serveSignLane(buffer: SharedArrayBuffer, sign: LaneSigner): void
       const slot = ints[REQUEST_QUEUE + (taken & (SLOTS - 1))];
       taken = (taken + 1) | 0;
       const header = slotInts(slot);
-      const input = bytes.slice(slotData(slot), slotData(slot) + ints[header + 2]);
+      // The slot is the worker's until answered: the signer reads the input in place.
+      const input = bytes.subarray(slotData(slot), slotData(slot) + ints[header + 2]);
       const signature = sign(ints[header], ints[header + 1], input);
       if (signature !== undefined) {
         bytes.set(signature, slotData(slot));

@@ -199,16 +199,15 @@ class SlotWorker {
     return description;
   }
 
-  sign(
-    key: KeyLocator,
-    mechanism: MechanismSpec,
-    input: Uint8Array,
-  ): Uint8Array {
+  /** One signature; with `view`, a view of the session's scratch (copy it before the next call). */
+  sign(key: KeyLocator, mechanism: MechanismSpec, input: Uint8Array, view = false): Uint8Array {
     const session = this.session();
-    return this.#withKey(
-      key,
-      ({ privateKey }) => session.sign(this.#mechanisms!.get(mechanism), privateKey, input),
-    );
+    return this.#withKey(key, ({ privateKey }) => {
+      const native = this.#mechanisms!.get(mechanism);
+      return view
+        ? session.signView(native, privateKey, input)
+        : session.sign(native, privateKey, input);
+    });
   }
 
   verify(
@@ -372,10 +371,10 @@ function handle(request: WorkerRequest): unknown {
   }
 }
 
-function failure(request: WorkerRequest, err: unknown): WorkerResponse {
+function failure(id: number, err: unknown): WorkerResponse {
   const error = toWorkerError(err);
   if (error.sessionLost) worker.dropSession();
-  return { id: request.id, ok: false, error };
+  return { id, ok: false, error };
 }
 
 /** Runs one request and says how it went; synchronous except for `init`. */
@@ -385,10 +384,10 @@ function respond(request: WorkerRequest): WorkerResponse | Promise<WorkerRespons
     if (!(value instanceof Promise)) return { id: request.id, ok: true, value };
     return value.then(
       (resolved): WorkerResponse => ({ id: request.id, ok: true, value: resolved }),
-      (err) => failure(request, err),
+      (err) => failure(request.id, err),
     );
   } catch (err) {
-    return failure(request, err);
+    return failure(request.id, err);
   } finally {
     if (request.op === "login") request.pin.fill(0);
   }
@@ -396,12 +395,15 @@ function respond(request: WorkerRequest): WorkerResponse | Promise<WorkerRespons
 
 /** Signs a request of the lane; errors and oversized signatures are answered by message. */
 function signFromLane(id: number, plan: number, input: Uint8Array): Uint8Array | undefined {
-  const registered = plans.get(plan);
-  const response = registered === undefined
-    ? failure({ op: "state", id }, new Error(`Unknown sign plan ${plan}`))
-    : respond({ op: "sign", id, ...registered, input }) as WorkerResponse;
-  if (response.ok && (response.value as Uint8Array).length <= SLOT_DATA_BYTES) {
-    return response.value as Uint8Array;
+  let response: WorkerResponse;
+  try {
+    const registered = plans.get(plan);
+    if (registered === undefined) throw new Error(`Unknown sign plan ${plan}`);
+    const signature = worker.sign(registered.key, registered.mechanism, input, true);
+    if (signature.length <= SLOT_DATA_BYTES) return signature;
+    response = { id, ok: true, value: signature.slice() };
+  } catch (err) {
+    response = failure(id, err);
   }
   self.postMessage([response]);
   return undefined;
