@@ -28,7 +28,7 @@ export interface WorkerInit {
   readonly driverConfig?: string;
   readonly driverSha256?: string;
   readonly slotMatch: { readonly slotId: bigint } | { readonly tokenLabel: string };
-  /** The shared memory of the sign lane (sign_lane.ts), when the runtime supports one. */
+  /** The shared memory of the sign lane (../lane.ts), when the runtime supports one. */
   readonly lane?: SharedArrayBuffer;
 }
 

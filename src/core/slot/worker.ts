@@ -12,7 +12,7 @@ import type { MechanismSpec } from "../../ffi/mechanism.ts";
 import type { Session } from "../../ffi/session.ts";
 import { Pkcs11exError } from "../errors.ts";
 import { MechanismCache } from "../token_sign.ts";
-import { serveSignLane, SLOT_DATA_BYTES } from "./sign_lane.ts";
+import { serveLane } from "../lane.ts";
 import type {
   KeyDescription,
   KeyLocator,
@@ -335,12 +335,16 @@ function toWorkerError(err: unknown): WorkerError {
 
 const worker = new SlotWorker();
 const plans = new Map<number, { key: KeyLocator; mechanism: MechanismSpec }>();
+/** The largest signature the lane's slots hold (0: no lane). */
+let laneSlotBytes = 0;
 
 /** Runs one request; only `init` (which loads the module) is asynchronous. */
 function handle(request: WorkerRequest): unknown {
   switch (request.op) {
     case "init":
-      if (request.init.lane !== undefined) serveSignLane(request.init.lane, signFromLane);
+      if (request.init.lane !== undefined) {
+        laneSlotBytes = serveLane(request.init.lane, signFromLane);
+      }
       return worker.init(request.init);
     case "open":
       worker.session();
@@ -400,7 +404,7 @@ function signFromLane(id: number, plan: number, input: Uint8Array): Uint8Array |
     const registered = plans.get(plan);
     if (registered === undefined) throw new Error(`Unknown sign plan ${plan}`);
     const signature = worker.sign(registered.key, registered.mechanism, input, true);
-    if (signature.length <= SLOT_DATA_BYTES) return signature;
+    if (signature.length <= laneSlotBytes) return signature;
     response = { id, ok: true, value: signature.slice() };
   } catch (err) {
     response = failure(id, err);

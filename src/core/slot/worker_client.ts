@@ -1,6 +1,6 @@
 /**
  * The main-thread handle of one slot worker: spawns it, sends sign requests on the shared
- * memory lane (sign_lane.ts) and batches the other requests issued in one turn of the event
+ * memory lane (../lane.ts) and batches the other requests issued in one turn of the event
  * loop into one message, matches responses, and rejects everything in flight with
  * `worker_failed` when the worker dies, so that nothing hangs.
  *
@@ -10,7 +10,7 @@ import { setImmediate } from "node:timers";
 import { Pkcs11exError, type Pkcs11exReason } from "../errors.ts";
 import type { MechanismSpec } from "../../ffi/mechanism.ts";
 import type { WorkerError, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol.ts";
-import { laneSupported, SignLaneClient } from "./sign_lane.ts";
+import { LaneClient, laneSupported } from "../lane.ts";
 
 /** A request without its id; the client numbers requests. */
 export type Request = WorkerRequest extends infer R
@@ -42,7 +42,7 @@ export class WorkerClient {
   #transfer: Transferable[] = [];
   #dead = false;
   readonly #lane = laneSupported()
-    ? new SignLaneClient((id, signature) => this.#laneAnswer(id, signature))
+    ? new LaneClient((id, signature) => this.#laneAnswer(id, signature))
     : undefined;
   /** Lane plan numbers by key and mechanism; `0` while the worker registers one. */
   readonly #plans = new Map<string, number>();

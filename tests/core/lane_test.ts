@@ -1,22 +1,16 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  laneSupported,
-  serveSignLane,
-  SignLaneClient,
-  SLOT_DATA_BYTES,
-  SLOTS,
-} from "../../../src/core/slot/sign_lane.ts";
+import { LANE_SLOTS as SLOTS, LaneClient, laneSupported, serveLane } from "../../src/core/lane.ts";
 
 /** A lane whose serving end runs on this thread with `sign`, collecting the answers. */
 function lane(sign: (id: number, plan: number, input: Uint8Array) => Uint8Array | undefined) {
   const answers = new Map<number, Uint8Array | undefined>();
   let settle = () => {};
-  const client = new SignLaneClient((id, signature) => {
-    answers.set(id, signature);
+  const client = new LaneClient((id, answer) => {
+    answers.set(id, answer);
     settle();
-  });
-  serveSignLane(client.buffer, sign);
+  }, 256);
+  assert.equal(serveLane(client.buffer, sign), 256, "the worker end learns the slot size");
   /**
    * Resolves once `count` answers arrived. A timer keeps Deno's event loop alive meanwhile:
    * an `Atomics.waitAsync` alone does not (in a slot, the worker does).
@@ -37,7 +31,7 @@ function lane(sign: (id: number, plan: number, input: Uint8Array) => Uint8Array 
 const tagged = (id: number, plan: number, input: Uint8Array) =>
   Uint8Array.of(plan, ...input.toReversed(), id & 0xff);
 
-describe("sign lane (shared-memory requests)", () => {
+describe("request lane (shared memory between threads)", () => {
   test("the runtime supports it", () => {
     assert.equal(laneSupported(), true);
   });
@@ -65,7 +59,7 @@ describe("sign lane (shared-memory requests)", () => {
       calls++;
       return new Uint8Array(1);
     });
-    assert.equal(client.trySend(1, 1, new Uint8Array(SLOT_DATA_BYTES + 1)), false);
+    assert.equal(client.trySend(1, 1, new Uint8Array(client.slotBytes + 1)), false);
     assert.equal(client.inFlight, 0);
     assert.equal(calls, 0);
     client.close();
@@ -94,6 +88,10 @@ describe("sign lane (shared-memory requests)", () => {
   });
 
   test("the worker end refuses a buffer that is not a lane", () => {
-    assert.throws(() => serveSignLane(new SharedArrayBuffer(64), () => undefined), RangeError);
+    assert.throws(() => serveLane(new SharedArrayBuffer(64), () => undefined), RangeError);
+    const client = new LaneClient(() => {});
+    const other = new SharedArrayBuffer(client.buffer.byteLength);
+    assert.throws(() => serveLane(other, () => undefined), RangeError, "no slot size");
+    client.close();
   });
 });

@@ -1,0 +1,252 @@
+/**
+ * A request lane: a shared-memory path (`SharedArrayBuffer` + `Atomics`) from the main thread
+ * to one worker for small, hot requests — a slot worker's `C_Sign`, a verify worker's
+ * signature check — beside the `postMessage` channel that carries everything else.
+ *
+ * A `postMessage` round trip costs about as much as a third of a P-256 signature on SoftHSM2,
+ * and answers travel in batches, so a worker fed by messages idles between batches. On a
+ * lane the main thread writes each request into a free slot of shared memory and publishes
+ * the slot's number; the worker takes published slots as long as there are any, writes each
+ * answer back into its slot and publishes it. Neither side serializes anything, and a busy
+ * worker never waits for the main thread.
+ *
+ * Layout (all offsets in bytes): a header — requests published by the main thread, answers
+ * published by the worker, a closed flag, the slot size — then the two queues of slot
+ * numbers, then `LANE_SLOTS` slots of a small header (request id, plan, length, status) and
+ * the slot's bytes, which hold the input, then the answer. Counters only grow (wrapping as
+ * int32); the queues are rings indexed by counter modulo `LANE_SLOTS`. A slot belongs to the
+ * main thread while free, to the worker from its publication until the worker answers, then
+ * to the main thread again.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+
+/** Slots of one lane: at most this many lane requests are in flight per worker. */
+export const LANE_SLOTS = 64;
+const SLOTS = LANE_SLOTS;
+
+/** While requests are queued, the worker wakes the main thread once per this many answers. */
+const ANNOUNCE_EVERY = 4;
+const REQUESTS = 0; // int32 index: requests published
+const ANSWERS = 1; // int32 index: answers published
+const CLOSED = 2; // int32 index: 1 once the main thread closed the lane
+const SLOT_SIZE = 3; // int32 index: the bytes of each slot's data
+const HEADER_INTS = 4;
+const REQUEST_QUEUE = HEADER_INTS; // int32 index of the request ring
+const ANSWER_QUEUE = REQUEST_QUEUE + SLOTS; // int32 index of the answer ring
+const SLOT_HEADER_INTS = 4; // id, plan, input or output length, status
+const SLOTS_OFFSET = (ANSWER_QUEUE + SLOTS) * 4;
+const laneBytes = (dataBytes: number) => SLOTS_OFFSET + SLOTS * (SLOT_HEADER_INTS * 4 + dataBytes);
+
+/** How the worker answered a lane request. */
+const enum Status {
+  /** The answer is in the slot. */
+  InSlot = 0,
+  /** The answer (an error, or one too large for the slot) went by message. */
+  ByMessage = 1,
+}
+
+/** The typed views of a lane and where its slots are. */
+class Layout {
+  readonly ints: Int32Array;
+  readonly bytes: Uint8Array;
+  /** The bytes of data each slot holds. */
+  readonly dataBytes: number;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.ints = new Int32Array(buffer);
+    this.bytes = new Uint8Array(buffer);
+    this.dataBytes = buffer.byteLength >= SLOTS_OFFSET ? this.ints[SLOT_SIZE] : -1;
+    if (this.dataBytes <= 0 || buffer.byteLength !== laneBytes(this.dataBytes)) {
+      throw new RangeError("Not a lane buffer");
+    }
+  }
+
+  /** The int32 index of a slot's header. */
+  header(slot: number): number {
+    return (SLOTS_OFFSET + slot * (SLOT_HEADER_INTS * 4 + this.dataBytes)) / 4;
+  }
+
+  /** The byte offset of a slot's data. */
+  data(slot: number): number {
+    return (this.header(slot) + SLOT_HEADER_INTS) * 4;
+  }
+}
+
+/** What `Atomics.waitAsync` returns (not yet in every TypeScript lib). */
+type WaitAsyncResult = { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number): WaitAsyncResult;
+}).waitAsync;
+
+/** Calls `then` once the int32 at `index` no longer holds `value`. */
+function whenChanged(ints: Int32Array, index: number, value: number, then: () => void): void {
+  const result = waitAsync(ints, index, value);
+  if (result.async) result.value.then(then);
+  else queueMicrotask(then);
+}
+
+/** Whether this runtime can run a lane (`Atomics.waitAsync` and shared memory). */
+export function laneSupported(): boolean {
+  return typeof waitAsync === "function" && typeof SharedArrayBuffer === "function";
+}
+
+/** The main thread's end of a lane. */
+export class LaneClient {
+  /** The shared memory, to hand to the worker once. */
+  readonly buffer: SharedArrayBuffer;
+  /** The largest input or answer a slot holds; larger ones travel by message. */
+  readonly slotBytes: number;
+  readonly #views: Layout;
+  readonly #free: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
+  readonly #onAnswer: (id: number, answer: Uint8Array | undefined) => void;
+  #published = 0;
+  #taken = 0;
+  #watching = false;
+  #closed = false;
+
+  /**
+   * @param onAnswer called for each answered request: with the answer, or `undefined` when
+   *   the worker answered that request by message instead.
+   * @param slotBytes the largest input or answer a slot holds (default 1 KiB).
+   */
+  constructor(
+    onAnswer: (id: number, answer: Uint8Array | undefined) => void,
+    slotBytes = 1024,
+  ) {
+    this.#onAnswer = onAnswer;
+    this.slotBytes = slotBytes;
+    this.buffer = new SharedArrayBuffer(laneBytes(slotBytes));
+    new Int32Array(this.buffer)[SLOT_SIZE] = slotBytes;
+    this.#views = new Layout(this.buffer);
+  }
+
+  /** Lane requests not yet answered. */
+  get inFlight(): number {
+    return SLOTS - this.#free.length;
+  }
+
+  /**
+   * Publishes request `id` of plan `plan` (a number the worker knows). Returns `false` — and
+   * publishes nothing — when the lane is closed, the input too large or no slot free.
+   */
+  trySend(id: number, plan: number, input: Uint8Array): boolean {
+    if (this.#closed || input.length > this.slotBytes || this.#free.length === 0) return false;
+    const layout = this.#views;
+    const { ints, bytes } = layout;
+    const slot = this.#free.pop()!;
+    const header = layout.header(slot);
+    ints[header] = id;
+    ints[header + 1] = plan;
+    ints[header + 2] = input.length;
+    bytes.set(input, layout.data(slot));
+    ints[REQUEST_QUEUE + (this.#published & (SLOTS - 1))] = slot;
+    this.#published = (this.#published + 1) | 0;
+    Atomics.store(ints, REQUESTS, this.#published);
+    Atomics.notify(ints, REQUESTS);
+    this.#watch();
+    return true;
+  }
+
+  /** Stops both ends of the lane and releases their waiters, so nothing keeps a thread alive. */
+  close(): void {
+    this.#closed = true;
+    const { ints } = this.#views;
+    Atomics.store(ints, CLOSED, 1);
+    Atomics.notify(ints, REQUESTS);
+    Atomics.notify(ints, ANSWERS);
+  }
+
+  #watch(): void {
+    if (this.#watching || this.#closed) return;
+    this.#watching = true;
+    whenChanged(this.#views.ints, ANSWERS, this.#taken, () => {
+      this.#watching = false;
+      this.#takeAnswers();
+    });
+  }
+
+  #takeAnswers(): void {
+    if (this.#closed) return;
+    const layout = this.#views;
+    const { ints, bytes } = layout;
+    const answered = Atomics.load(ints, ANSWERS);
+    while (this.#taken !== answered) {
+      const slot = ints[ANSWER_QUEUE + (this.#taken & (SLOTS - 1))];
+      this.#taken = (this.#taken + 1) | 0;
+      const header = layout.header(slot);
+      const id = ints[header];
+      const data = layout.data(slot);
+      const answer = ints[header + 3] === Status.InSlot
+        ? bytes.slice(data, data + ints[header + 2])
+        : undefined;
+      this.#free.push(slot);
+      this.#onAnswer(id, answer);
+    }
+    if (this.inFlight > 0) this.#watch();
+  }
+}
+
+/**
+ * How a worker answers one lane request: with the answer (at most the lane's slot size; it is
+ * copied at once, so a view of a scratch buffer will do), or `undefined` when it answered by
+ * message instead (an error, a larger answer). `input` is a view of shared memory, valid
+ * until the handler returns.
+ */
+export type LaneHandler = (id: number, plan: number, input: Uint8Array) => Uint8Array | undefined;
+
+/**
+ * Serves a lane in a worker: takes published requests while there are any, answers each as
+ * soon as it is done, and yields to the worker's message queue between rounds so that
+ * control messages (login, close) are never starved by a busy lane. Stops when the main
+ * thread closes the lane. Returns the largest answer a slot holds.
+ */
+export function serveLane(buffer: SharedArrayBuffer, handle: LaneHandler): number {
+  const layout = new Layout(buffer);
+  const { ints, bytes } = layout;
+  let taken = 0;
+  let answered = 0;
+  let announced = 0;
+  const round = (): void => {
+    if (Atomics.load(ints, CLOSED) === 1) return;
+    const published = Atomics.load(ints, REQUESTS);
+    while (taken !== published) {
+      const slot = ints[REQUEST_QUEUE + (taken & (SLOTS - 1))];
+      taken = (taken + 1) | 0;
+      const header = layout.header(slot);
+      const data = layout.data(slot);
+      // The slot is the worker's until answered: the handler reads the input in place.
+      const answer = handle(
+        ints[header],
+        ints[header + 1],
+        bytes.subarray(data, data + ints[header + 2]),
+      );
+      if (answer !== undefined) {
+        bytes.set(answer, data);
+        ints[header + 2] = answer.length;
+        ints[header + 3] = Status.InSlot;
+      } else {
+        ints[header + 3] = Status.ByMessage;
+      }
+      ints[ANSWER_QUEUE + (answered & (SLOTS - 1))] = slot;
+      answered = (answered + 1) | 0;
+      Atomics.store(ints, ANSWERS, answered);
+      // Waking the main thread costs both threads a system call: while more requests are
+      // queued here, answers are announced in groups; the last ones of a run at once.
+      const queued = (Atomics.load(ints, REQUESTS) - taken) | 0;
+      if (queued <= 1 || ((answered - announced) | 0) >= ANNOUNCE_EVERY) {
+        Atomics.notify(ints, ANSWERS);
+        announced = answered;
+      }
+    }
+    if (announced !== answered) {
+      Atomics.notify(ints, ANSWERS);
+      announced = answered;
+    }
+    if (Atomics.load(ints, REQUESTS) !== taken) setImmediate(round);
+    else whenChanged(ints, REQUESTS, taken, round);
+  };
+  round();
+  return layout.dataBytes;
+}
