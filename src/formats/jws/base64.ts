@@ -50,8 +50,10 @@ export function isBase64url(text: string): boolean {
 
 /** Whether `text` is canonical padded standard base64. */
 export function isBase64(text: string): boolean {
-  return STD_ALPHABET.test(text) && text.length % 4 === 0 &&
-    canonicalTail(text.replace(/=+$/, ""));
+  if (text.length % 4 !== 0 || !STD_ALPHABET.test(text)) return false;
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x3d) end--; // "=" padding
+  return canonicalTail(text.slice(0, end));
 }
 
 /** Decodes canonical unpadded base64url; `undefined` when `text` is not exactly that. */

@@ -12,6 +12,7 @@ import type { Parsed } from "../../core/format.ts";
 import { decodeBase64url, encodeBase64url, isBase64 } from "./base64.ts";
 import { REGISTERED_HEADERS } from "./header.ts";
 import { findDuplicateKey } from "./json_keys.ts";
+import { createParseCache } from "../../core/x509/cache.ts";
 
 /** Longest compact JWS accepted (a header with a long `x5c` chain fits comfortably). */
 export const MAX_JWS_LENGTH = 256 * 1024;
@@ -153,16 +154,27 @@ function readHint(header: Record<string, unknown>): JwsSignerHint {
   };
 }
 
-/** Parses a detached compact JWS with its payload; rejects with the spec's JWS reasons. */
-export function parseDetachedJws(jws: string, opts: ParseJwsOptions): ParsedJws {
-  if (typeof jws !== "string") throw new TypeError("The JWS must be a string");
-  if (jws.length > MAX_JWS_LENGTH) malformed("it is too long", "too_long");
-  const segments = jws.split(".");
-  if (segments.length !== 3) malformed("it does not have three segments", "segments");
-  const [protectedSegment, payloadSegment, signatureSegment] = segments;
-  if (payloadSegment !== "") malformed("the payload segment is not empty", "not_detached");
-  const header = decodeHeader(protectedSegment);
+/** Everything the protected header alone decides; the same segment always yields the same. */
+interface HeaderFacts {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly alg: string;
+  readonly crit: readonly string[];
+  readonly payloadMode: PayloadMode;
+  readonly signerHint: JwsSignerHint;
+}
 
+/**
+ * Recent protected headers by their exact segment text, with what they decide (frozen): a
+ * signer whose header does not change between requests pays a map lookup instead of the
+ * base64url decoding, JSON parsing and envelope checks. Only headers that passed every check
+ * are stored; a header with a per-request member (`iat`, a nonce) simply misses.
+ */
+const recentHeaders = createParseCache<HeaderFacts>({ maxEntries: 256, maxKeyLength: 32 * 1024 });
+
+function headerFacts(segment: string): HeaderFacts {
+  const known = recentHeaders.get(segment);
+  if (known !== undefined) return known;
+  const header = decodeHeader(segment);
   if (!Object.hasOwn(header, "alg")) {
     fail("missing_required_header", "the header has no alg", { header: "alg" });
   }
@@ -171,9 +183,32 @@ export function parseDetachedJws(jws: string, opts: ParseJwsOptions): ParsedJws 
   if (alg.toLowerCase() === "none") {
     fail("disallowed_alg", 'alg "none" is never accepted', { alg });
   }
-
   const crit = readCrit(header);
   const payloadMode = readMode(header, crit);
+  const signerHint = readHint(header);
+  const facts = deepFreeze({ header, alg, crit, payloadMode, signerHint });
+  recentHeaders.set(segment, facts);
+  return facts;
+}
+
+/** Freezes a JSON value and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+/** Parses a detached compact JWS with its payload; rejects with the spec's JWS reasons. */
+export function parseDetachedJws(jws: string, opts: ParseJwsOptions): ParsedJws {
+  if (typeof jws !== "string") throw new TypeError("The JWS must be a string");
+  if (jws.length > MAX_JWS_LENGTH) malformed("it is too long", "too_long");
+  const segments = jws.split(".");
+  if (segments.length !== 3) malformed("it does not have three segments", "segments");
+  const [protectedSegment, payloadSegment, signatureSegment] = segments;
+  if (payloadSegment !== "") malformed("the payload segment is not empty", "not_detached");
+  const { header, alg, crit, payloadMode, signerHint } = headerFacts(protectedSegment);
   const modes = opts.payloadModes ?? ["b64false"];
   if (!modes.includes(payloadMode)) {
     if (payloadMode === "b64true") {
@@ -205,7 +240,6 @@ export function parseDetachedJws(jws: string, opts: ParseJwsOptions): ParsedJws 
     }
   }
 
-  const signerHint = readHint(header);
   const signature = decodeBase64url(signatureSegment);
   if (signature === undefined || signature.length === 0) {
     malformed("the signature is not base64url", "signature_base64url");

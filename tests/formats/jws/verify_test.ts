@@ -6,6 +6,7 @@ import { createPrivateKey } from "node:crypto";
 import { signJws } from "../../../src/formats/jws/sign.ts";
 import { verifyJws, type VerifyJwsOptions } from "../../../src/formats/jws/verify.ts";
 import { encodeBase64url } from "../../../src/formats/jws/base64.ts";
+import { parseDetachedJws } from "../../../src/formats/jws/parse.ts";
 import { isPkcs11exError } from "../../../src/core/errors.ts";
 import type { DocumentSigner } from "../../../src/core/signer.ts";
 import { ALGS, identityFor, pinned, withTempIdentities } from "./_identities.ts";
@@ -349,6 +350,41 @@ describe("verifyJws", () => {
       );
       assert.equal((await verifyJws(explicit, payload, modes)).subjectId, "subj-ES256");
       await rejectsWith(verifyJws(plain, enc.encode("other"), modes), "signature_invalid");
+    });
+  });
+
+  describe("a repeated protected header (remembered by its exact text)", () => {
+    test("each call still applies its own options: modes, crit, allowlist, payload", async () => {
+      const jws = await signJws(payload, ps.signer, { b64: true });
+      const modes = { ...base, payloadModes: ["b64false", "b64true"] as const };
+      assert.equal((await verifyJws(jws, payload, modes)).subjectId, "subj-PS256");
+      await rejectsWith(verifyJws(jws, payload, base), "missing_required_header");
+      await rejectsWith(
+        verifyJws(jws, payload, { ...modes, allowedAlgs: ["ES256"] }),
+        "disallowed_alg",
+      );
+      await rejectsWith(verifyJws(jws, enc.encode("other"), modes), "signature_invalid");
+      assert.equal((await verifyJws(jws, payload, modes)).subjectId, "subj-PS256");
+    });
+
+    test("a header that failed is refused again; the header handed out is frozen", async () => {
+      const hint = `"x5c":${x5c(es.identity.certDer)}`;
+      const bad = await craft(`{"alg":"ES256","alg":"ES256",${hint}}`, es.signer);
+      for (let i = 0; i < 2; i++) {
+        await rejectsWith(verifyJws(bad, payload, base), "malformed_jws", {
+          kind: "duplicate_header",
+        });
+      }
+      const jws = await signJws(payload, es.signer);
+      const first = parseDetachedJws(jws, { payload });
+      const again = parseDetachedJws(jws, { payload });
+      assert.ok(Object.isFrozen(again.header));
+      assert.ok(Object.isFrozen(again.signerHint.x5c));
+      assert.throws(() => {
+        (again.header as Record<string, unknown>).alg = "none";
+      }, TypeError);
+      assert.deepEqual(again, first);
+      assert.equal(parseDetachedJws(jws, { payload }).header.alg, "ES256");
     });
   });
 
