@@ -110,6 +110,11 @@ export {
   createLibcryptoBackend,
   type LibcryptoBackendOptions,
 } from "./src/core/verify_backends/libcrypto.ts";
+export {
+  createThreadedBackend,
+  type ThreadedBackend,
+  type ThreadedBackendOptions,
+} from "./src/core/verify_backends/threaded.ts";
 export type {
   VerifyBackend,
   VerifyBytesOptions,

@@ -21,6 +21,7 @@ import { Pkcs11exError, type Pkcs11exReason } from "../core/errors.ts";
 import type { PayloadMode } from "../formats/jws/parse.ts";
 import type { CriticalHeaderValidator } from "../formats/jws/verify.ts";
 import { readRawBody } from "./read_body.ts";
+import type { VerifyBackend } from "../core/verify_bytes.ts";
 
 export type { MiddlewareHandler } from "hono";
 
@@ -36,6 +37,11 @@ export interface JwsVerifyCallOptions {
   criticalHeaders?: Readonly<Record<string, CriticalHeaderValidator>>;
   /** Names among `criticalHeaders` every request's JWS must carry in `crit`. */
   requiredCritical?: readonly string[];
+  /**
+   * Where the signature math runs (default: the verifier's; for a `Pkcs11ex`, libcrypto in
+   * this thread). A busy server can pass `createThreadedBackend()` to keep the event loop free.
+   */
+  backend?: VerifyBackend;
 }
 
 /** The least the middleware needs: a `Pkcs11ex` instance satisfies it. */
@@ -145,6 +151,7 @@ export function jwsVerify<AssignKey extends string = "pkcs11exSubject">(
     ...(opts.payloadModes !== undefined && { payloadModes: opts.payloadModes }),
     ...(opts.criticalHeaders !== undefined && { criticalHeaders: opts.criticalHeaders }),
     ...(opts.requiredCritical !== undefined && { requiredCritical: opts.requiredCritical }),
+    ...(opts.backend !== undefined && { backend: opts.backend }),
   };
 
   return async function jwsVerify(c: Context<{ Variables: Variables<AssignKey> }>, next) {

@@ -12,6 +12,7 @@ import { verifyJws } from "../../src/formats/jws/verify.ts";
 import { encodeBase64url } from "../../src/formats/jws/base64.ts";
 import { identityFor, pinned, withTempIdentities } from "../formats/jws/_identities.ts";
 import { makeExpired } from "./_expired.ts";
+import { createThreadedBackend } from "../../src/core/verify_backends/threaded.ts";
 import { serve } from "./_server.ts";
 
 const enc = new TextEncoder();
@@ -252,6 +253,30 @@ describe("jwsVerify (Hono, real HTTP on loopback)", () => {
       );
       assert.equal(results.filter(Boolean).length, 200);
     });
+  });
+
+  test("with a threaded backend: signed requests pass, tampered ones are refused, workers did the math", async () => {
+    const backend = createThreadedBackend({ threads: 1 });
+    try {
+      await backend.start();
+      await withServer(makeApp({ backend, exposeReason: true }), async (url) => {
+        const results = await Promise.all(
+          Array.from({ length: 100 }, async (_, i) => {
+            const payload = enc.encode(JSON.stringify({ i }));
+            const jws = await signJws(payload, good.signer);
+            const sent = i % 4 === 0 ? enc.encode(JSON.stringify({ i: i + 1 })) : payload;
+            const res = await post(`${url}/api/echo`, sent, { "JWS-Signature": jws });
+            return `${res.status} ${i % 4 === 0 ? JSON.parse(res.text).error : ""}`;
+          }),
+        );
+        results.forEach((r, i) =>
+          assert.equal(r, i % 4 === 0 ? "401 signature_invalid" : "200 ", `request ${i}`)
+        );
+      });
+      assert.ok(backend.offThread > 50, `${backend.offThread} verified on the worker`);
+    } finally {
+      backend.close();
+    }
   });
 
   test("the factory checks its options at once", () => {

@@ -7,7 +7,11 @@
  *
  * @module
  */
-import { type LibcryptoVerifier, openLibcrypto } from "../../ffi/libcrypto.ts";
+import {
+  type LibcryptoVerifier,
+  type LibcryptoVerifyInput,
+  openLibcrypto,
+} from "../../ffi/libcrypto.ts";
 import { ecdsaRawToDer } from "../algorithms/ecdsa_encoding.ts";
 import { createWebCryptoBackend } from "../_verify_webcrypto.ts";
 import type { VerifySpec } from "../algorithms/types.ts";
@@ -33,6 +37,34 @@ const DEFAULT_FAMILIES: readonly VerifySpec["family"][] = ["rsa_pkcs1", "rsa_pss
 
 const DIGEST_LENGTH: Record<string, number> = { sha256: 32, sha384: 48, sha512: 64 };
 
+/**
+ * The plain libcrypto input of a request, or `undefined` when the request is not libcrypto's
+ * to do (a caller's `CryptoKey`, a family outside `families`, a digest of the wrong length).
+ */
+export function libcryptoInputOf(
+  req: VerifyRequest,
+  families: readonly VerifySpec["family"][] = DEFAULT_FAMILIES,
+): LibcryptoVerifyInput | undefined {
+  const { algorithm, precomputedDigest, data } = req;
+  if (
+    req.cryptoKey !== undefined || !families.includes(algorithm.verify.family) ||
+    (precomputedDigest && data.length !== DIGEST_LENGTH[algorithm.hash])
+  ) return undefined;
+  const { family, saltLength } = algorithm.verify;
+  return {
+    keyId: req.spkiSha256Hex,
+    spkiDer: req.spkiDer,
+    scheme: family as LibcryptoVerifyInput["scheme"],
+    hash: algorithm.hash,
+    saltLength,
+    data,
+    signature: family === "ecdsa"
+      ? ecdsaRawToDer(req.signature, req.signature.length / 2)
+      : req.signature,
+    precomputedDigest,
+  };
+}
+
 /** A verify backend over libcrypto with a fallback; libcrypto is opened on first use. */
 export function createLibcryptoBackend(options: LibcryptoBackendOptions = {}): VerifyBackend {
   const fallback = options.fallback ?? createWebCryptoBackend(options.maxKeys);
@@ -41,27 +73,12 @@ export function createLibcryptoBackend(options: LibcryptoBackendOptions = {}): V
 
   return {
     async verify(req: VerifyRequest): Promise<boolean> {
-      const { algorithm, precomputedDigest, data } = req;
-      if (
-        req.cryptoKey !== undefined || !families.includes(algorithm.verify.family) ||
-        (precomputedDigest && data.length !== DIGEST_LENGTH[algorithm.hash])
-      ) return fallback.verify(req);
+      const input = libcryptoInputOf(req, families);
+      if (input === undefined) return fallback.verify(req);
       opened ??= openLibcrypto(options.libraryNames, options.maxKeys);
       const libcrypto = await opened;
       if (libcrypto === null) return fallback.verify(req);
-      const { family, saltLength } = algorithm.verify;
-      return libcrypto.verify({
-        keyId: req.spkiSha256Hex,
-        spkiDer: req.spkiDer,
-        scheme: family,
-        hash: algorithm.hash,
-        saltLength,
-        data,
-        signature: family === "ecdsa"
-          ? ecdsaRawToDer(req.signature, req.signature.length / 2)
-          : req.signature,
-        precomputedDigest,
-      });
+      return libcrypto.verify(input);
     },
   };
 }

@@ -1,0 +1,255 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createThreadedBackend } from "../../../src/core/verify_backends/threaded.ts";
+import {
+  packVerification,
+  unpackVerification,
+} from "../../../src/core/verify_backends/_verify_protocol.ts";
+import { createLibcryptoBackend } from "../../../src/core/verify_backends/libcrypto.ts";
+import { type VerifyBackend, verifyBytes } from "../../../src/core/verify_bytes.ts";
+import { createAlgorithmRegistry } from "../../../src/core/algorithms/registry.ts";
+import { parseCertificate } from "../../../src/core/x509.ts";
+import { isPkcs11exError } from "../../../src/core/errors.ts";
+import { makeSelfSigned, type TestIdentity } from "../../_support/software_keys.ts";
+import { runOk } from "../../_support/run.ts";
+import { makeTempDir } from "../../_support/tmp.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
+const PSS = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"];
+
+/** What verifyBytes made of a case: "ok" or the rejection's reason / error class. */
+async function outcome(run: () => Promise<void>): Promise<string> {
+  try {
+    await run();
+    return "ok";
+  } catch (err) {
+    return isPkcs11exError(err) ? err.reason : (err as Error).constructor.name;
+  }
+}
+
+describe("threaded verify backend (libcrypto on worker threads)", () => {
+  const { dir } = makeTempDir();
+  const ids = {
+    rsa: makeSelfSigned(dir, "rsa"),
+    rsa2: makeSelfSigned(dir, "rsa", { name: "rsa-other" }),
+    ec: makeSelfSigned(dir, "ec"),
+    ec2: makeSelfSigned(dir, "ec", { name: "ec-other" }),
+  };
+  const certs = {
+    rsa: parseCertificate(ids.rsa.certPem),
+    rsa2: parseCertificate(ids.rsa2.certPem),
+    ec: parseCertificate(ids.ec.certPem),
+    ec2: parseCertificate(ids.ec2.certPem),
+  };
+  const inThread = createLibcryptoBackend();
+  const message = enc("the signed bytes, checked off the main thread");
+  // Larger than a lane slot (8 KiB): hashed on the main thread, verified as a digest.
+  const large = new Uint8Array(20_000).map((_, i) => i * 7);
+
+  function opensslSign(id: TestIdentity, alg: string, input: Uint8Array): Uint8Array {
+    const inPath = join(dir, "in.bin");
+    const out = join(dir, "sig.bin");
+    writeFileSync(inPath, input);
+    runOk("openssl", [
+      "dgst",
+      "-sha256",
+      "-sign",
+      id.keyPath,
+      "-out",
+      out,
+      ...(alg === "PS256" ? PSS : []),
+      inPath,
+    ]);
+    return new Uint8Array(readFileSync(out));
+  }
+
+  const cases = [
+    { alg: "RS256", key: "rsa", other: "rsa2" },
+    { alg: "PS256", key: "rsa", other: "rsa2" },
+    { alg: "ES256", key: "ec", other: "ec2" },
+  ] as const;
+
+  test("agrees with the in-thread backend on valid, tampered, wrong-key and malformed signatures, and the workers did the work", async () => {
+    const threaded = createThreadedBackend({ threads: 2 });
+    try {
+      await threaded.start();
+      assert.equal(threaded.running, 2);
+      for (const { alg, key, other } of cases) {
+        for (const data of [message, large]) {
+          const sig = opensslSign(ids[key], alg, data);
+          const flipped = sig.slice();
+          flipped[sig.length >> 1] ^= 0x10;
+          const variants = [
+            { name: "valid", data, sig, signer: key },
+            { name: "tampered data", data: enc("other bytes"), sig, signer: key },
+            { name: "flipped signature", data, sig: flipped, signer: key },
+            { name: "wrong key", data, sig, signer: other },
+            { name: "truncated", data, sig: sig.subarray(0, sig.length - 1), signer: key },
+            { name: "garbage", data, sig: new Uint8Array(sig.length).fill(0x30), signer: key },
+          ] as const;
+          for (const v of variants) {
+            const check = (backend: VerifyBackend) =>
+              outcome(() => verifyBytes(v.data, v.sig, certs[v.signer], { alg, backend }));
+            // Twice: the first use of a key registers it with a worker (and runs here).
+            for (let round = 0; round < 2; round++) {
+              assert.equal(
+                await check(threaded),
+                await check(inThread),
+                `${alg} ${v.name}, ${v.data.length} bytes`,
+              );
+            }
+          }
+          const ok = await outcome(() =>
+            verifyBytes(data, sig, certs[key], { alg, backend: threaded })
+          );
+          assert.equal(ok, "ok", `${alg} valid over ${data.length} bytes`);
+        }
+      }
+      assert.ok(threaded.offThread >= 30, `${threaded.offThread} verifications off-thread`);
+    } finally {
+      threaded.close();
+    }
+  });
+
+  test("concurrent verifications beyond the lane's 64 slots all settle with the right answers (the overflow in-thread)", async () => {
+    const threaded = createThreadedBackend({ threads: 1 });
+    try {
+      await threaded.start();
+      const sig = opensslSign(ids.ec, "ES256", message);
+      const bad = sig.slice();
+      bad[10] ^= 1;
+      const runs = Array.from(
+        { length: 300 },
+        (_, i) =>
+          outcome(() =>
+            verifyBytes(message, i % 3 === 0 ? bad : sig, certs.ec, {
+              alg: "ES256",
+              backend: threaded,
+            })
+          ),
+      );
+      const results = await Promise.all(runs);
+      results.forEach((r, i) => assert.equal(r, i % 3 === 0 ? "signature_invalid" : "ok", `#${i}`));
+      assert.ok(threaded.offThread >= 64, `${threaded.offThread} off-thread`);
+    } finally {
+      threaded.close();
+    }
+  });
+
+  test("precomputed digests, and refused keys, behave as in-thread", async () => {
+    const threaded = createThreadedBackend({ threads: 1 });
+    const registry = createAlgorithmRegistry();
+    try {
+      await threaded.start();
+      const sig = opensslSign(ids.rsa, "PS256", message);
+      for (let round = 0; round < 2; round++) {
+        for (const digest of [sha256(message), sha256(enc("else"))]) {
+          const check = (backend: VerifyBackend) =>
+            outcome(() =>
+              verifyBytes(digest, sig, certs.rsa, {
+                alg: "PS256",
+                backend,
+                precomputedDigest: true,
+              })
+            );
+          assert.equal(await check(threaded), await check(inThread));
+        }
+        const wrongType = {
+          algorithm: registry.get("PS256")!,
+          spkiDer: certs.ec.spkiDer,
+          spkiSha256Hex: certs.ec.spkiSha256Hex,
+          data: message,
+          signature: sig,
+          precomputedDigest: false,
+        };
+        await assert.rejects(threaded.verify(wrongType), /cannot verify rsa_pss/);
+      }
+    } finally {
+      threaded.close();
+    }
+  });
+
+  test("close() rejects what is in flight and stops the workers; idle workers stop by themselves", async () => {
+    const threaded = createThreadedBackend({ threads: 1, idleTimeout: 50 });
+    await threaded.start();
+    const sig = opensslSign(ids.ec, "ES256", message);
+    await verifyBytes(message, sig, certs.ec, { alg: "ES256", backend: threaded });
+    const inFlight = Array.from(
+      { length: 50 },
+      () =>
+        verifyBytes(message, sig, certs.ec, { alg: "ES256", backend: threaded }).then(
+          () => "ok",
+          (e) => e,
+        ),
+    );
+    threaded.close();
+    assert.equal(threaded.running, 0);
+    const settled = await Promise.all(inFlight);
+    assert.ok(settled.every((s) => s === "ok" || isPkcs11exError(s)), "each settles");
+
+    await threaded.start();
+    assert.equal(threaded.running, 1);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal(threaded.running, 0, "stopped after 50 ms without work");
+    threaded.close();
+  });
+
+  test("refuses a thread count that is not a positive integer", () => {
+    for (const threads of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => createThreadedBackend({ threads }), RangeError);
+    }
+  });
+});
+
+describe("verify lane packing", () => {
+  const plan = {
+    keyId: "ab",
+    spkiDer: Uint8Array.of(0x30, 3, 1, 2, 3),
+    scheme: "ecdsa" as const,
+    hash: "sha256" as const,
+  };
+  const signature = new Uint8Array(70).fill(9);
+  const data = new Uint8Array(32).fill(4);
+
+  test("round-trips with and without the plan's definition", () => {
+    for (const withPlan of [true, false]) {
+      const packed = packVerification({
+        ...(withPlan && { plan }),
+        signature,
+        data,
+        precomputedDigest: withPlan,
+      });
+      const back = unpackVerification(packed);
+      assert.deepEqual(back.plan, withPlan ? plan : undefined);
+      assert.deepEqual(back.signature, signature);
+      assert.deepEqual(back.data, data);
+      assert.equal(back.precomputedDigest, withPlan);
+    }
+  });
+
+  test("truncated and hostile requests are refused with RangeError or SyntaxError, never misread", () => {
+    const packed = packVerification({ plan, signature, data, precomputedDigest: false });
+    for (let cut = 0; cut < 5 + 60; cut++) {
+      assert.throws(
+        () => unpackVerification(packed.subarray(0, cut)),
+        (err: unknown) => err instanceof RangeError || err instanceof SyntaxError,
+        `cut at ${cut}`,
+      );
+    }
+    const lying = packed.slice();
+    lying[1] = 0xff; // a plan longer than the request
+    assert.throws(() => unpackVerification(lying), RangeError);
+    const noKey = packVerification({ signature, data, precomputedDigest: false });
+    noKey[0] |= 2; // claims a plan, carries none
+    assert.throws(() => unpackVerification(noKey), SyntaxError);
+    assert.throws(
+      () =>
+        packVerification({ signature: new Uint8Array(0x10000), data, precomputedDigest: false }),
+      RangeError,
+    );
+  });
+});
