@@ -23,6 +23,7 @@ import { parseCertificate } from "../src/core/x509.ts";
 import type { VerifyBackend } from "../src/core/verify_bytes.ts";
 import { createWebCryptoBackend } from "../src/core/_verify_webcrypto.ts";
 import { createLibcryptoBackend } from "../src/core/verify_backends/libcrypto.ts";
+import { createThreadedBackend } from "../src/core/verify_backends/threaded.ts";
 import { PinnedRegistry } from "../src/policy/pinned_registry.ts";
 import { makeSelfSigned, softwareSigner } from "../tests/_support/software_keys.ts";
 import { makeTempDir } from "../tests/_support/tmp.ts";
@@ -101,9 +102,12 @@ const pins = Object.fromEntries(
   Object.values(identities).map((id) => [parseCertificate(id.certDer).spkiSha256Hex, "bench"]),
 );
 const policy = new PinnedRegistry({ pins });
+// libcrypto on one worker thread (createThreadedBackend), beside the in-thread backends.
+const threaded = createThreadedBackend({ threads: 1 });
 const BACKENDS: Record<string, VerifyBackend> = {
   WebCrypto: createWebCryptoBackend(),
   libcrypto: createLibcryptoBackend(),
+  threaded: threaded,
 };
 const verifier = (backend: VerifyBackend) => ({
   jws: {
@@ -149,5 +153,6 @@ try {
     }
   }
 } finally {
+  threaded.close();
   await server.close();
 }

@@ -26,8 +26,10 @@ import { setImmediate } from "node:timers";
 export const LANE_SLOTS = 64;
 const SLOTS = LANE_SLOTS;
 
+/** How long (ms) a worker serves its lane before letting its message queue run. */
+const ROUND_MS = 5;
 /** While requests are queued, the worker wakes the main thread once per this many answers. */
-const ANNOUNCE_EVERY = 4;
+const ANNOUNCE_EVERY = 8;
 const REQUESTS = 0; // int32 index: requests published
 const ANSWERS = 1; // int32 index: answers published
 const CLOSED = 2; // int32 index: 1 once the main thread closed the lane
@@ -198,8 +200,8 @@ export type LaneHandler = (id: number, plan: number, input: Uint8Array) => Uint8
 
 /**
  * Serves a lane in a worker: takes published requests while there are any, answers each as
- * soon as it is done, and yields to the worker's message queue between rounds so that
- * control messages (login, close) are never starved by a busy lane. Stops when the main
+ * soon as it is done, and yields to the worker's message queue at least every few
+ * milliseconds so that control messages (login, close) are never starved by a busy lane. Stops when the main
  * thread closes the lane. Returns the largest answer a slot holds.
  */
 export function serveLane(buffer: SharedArrayBuffer, handle: LaneHandler): number {
@@ -210,8 +212,10 @@ export function serveLane(buffer: SharedArrayBuffer, handle: LaneHandler): numbe
   let announced = 0;
   const round = (): void => {
     if (Atomics.load(ints, CLOSED) === 1) return;
-    const published = Atomics.load(ints, REQUESTS);
-    while (taken !== published) {
+    // A round takes what arrives while it runs (each pass through the event loop costs the
+    // worker several microseconds), until its time is up.
+    const yieldAt = performance.now() + ROUND_MS;
+    while (taken !== Atomics.load(ints, REQUESTS) && performance.now() < yieldAt) {
       const slot = ints[REQUEST_QUEUE + (taken & (SLOTS - 1))];
       taken = (taken + 1) | 0;
       const header = layout.header(slot);
