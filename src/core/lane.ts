@@ -29,7 +29,7 @@ const SLOTS = LANE_SLOTS;
 /** How long (ms) a worker serves its lane before letting its message queue run. */
 const ROUND_MS = 5;
 /** While requests are queued, the worker wakes the main thread once per this many answers. */
-const ANNOUNCE_EVERY = 8;
+const ANNOUNCE_EVERY = 4;
 const REQUESTS = 0; // int32 index: requests published
 const ANSWERS = 1; // int32 index: answers published
 const CLOSED = 2; // int32 index: 1 once the main thread closed the lane
@@ -239,7 +239,7 @@ export function serveLane(buffer: SharedArrayBuffer, handle: LaneHandler): numbe
       // Waking the main thread costs both threads a system call: while more requests are
       // queued here, answers are announced in groups; the last ones of a run at once.
       const queued = (Atomics.load(ints, REQUESTS) - taken) | 0;
-      if (queued <= 1 || ((answered - announced) | 0) >= ANNOUNCE_EVERY) {
+      if (queued <= 2 || ((answered - announced) | 0) >= ANNOUNCE_EVERY) {
         Atomics.notify(ints, ANSWERS);
         announced = answered;
       }
