@@ -11,7 +11,7 @@
  * worker never waits for the main thread.
  *
  * Layout (all offsets in bytes): a header — requests published by the main thread, answers
- * published by the worker, a closed flag, the slot size — then the two queues of slot
+ * published by the worker, a closed flag, the slot size, whether the worker waits — then the two queues of slot
  * numbers, then `LANE_SLOTS` slots of a small header (request id, plan, length, status) and
  * the slot's bytes, which hold the input, then the answer. Counters only grow (wrapping as
  * int32); the queues are rings indexed by counter modulo `LANE_SLOTS`. A slot belongs to the
@@ -34,7 +34,8 @@ const REQUESTS = 0; // int32 index: requests published
 const ANSWERS = 1; // int32 index: answers published
 const CLOSED = 2; // int32 index: 1 once the main thread closed the lane
 const SLOT_SIZE = 3; // int32 index: the bytes of each slot's data
-const HEADER_INTS = 4;
+const WORKER_WAITING = 4; // int32 index: 1 while the worker waits for requests
+const HEADER_INTS = 5;
 const REQUEST_QUEUE = HEADER_INTS; // int32 index of the request ring
 const ANSWER_QUEUE = REQUEST_QUEUE + SLOTS; // int32 index of the answer ring
 const SLOT_HEADER_INTS = 4; // id, plan, input or output length, status
@@ -103,14 +104,16 @@ export class LaneClient {
   readonly #views: Layout;
   readonly #free: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
   readonly #onAnswer: (id: number, answer: Uint8Array | undefined) => void;
+  #size = 0;
   #published = 0;
   #taken = 0;
   #watching = false;
   #closed = false;
 
   /**
-   * @param onAnswer called for each answered request: with the answer, or `undefined` when
-   *   the worker answered that request by message instead.
+   * @param onAnswer called for each answered request: with the answer — a view of shared
+   *   memory, valid only during the call: copy what you keep — or `undefined` when the worker
+   *   answered that request by message instead.
    * @param slotBytes the largest input or answer a slot holds (default 1 KiB).
    */
   constructor(
@@ -130,23 +133,30 @@ export class LaneClient {
   }
 
   /**
-   * Publishes request `id` of plan `plan` (a number the worker knows). Returns `false` — and
-   * publishes nothing — when the lane is closed, the input too large or no slot free.
+   * Publishes request `id` of plan `plan` (a number the worker knows) whose input is the
+   * concatenation of `parts`. Returns `false` — and publishes nothing — when the lane is
+   * closed, the input too large or no slot free.
    */
-  trySend(id: number, plan: number, input: Uint8Array): boolean {
-    if (this.#closed || input.length > this.slotBytes || this.#free.length === 0) return false;
+  trySend(id: number, plan: number, ...parts: Uint8Array[]): boolean {
+    let size = 0;
+    for (const part of parts) size += part.length;
+    if (this.#closed || size > this.slotBytes || this.#free.length === 0) return false;
     const layout = this.#views;
     const { ints, bytes } = layout;
     const slot = this.#free.pop()!;
     const header = layout.header(slot);
     ints[header] = id;
     ints[header + 1] = plan;
-    ints[header + 2] = input.length;
-    bytes.set(input, layout.data(slot));
+    ints[header + 2] = size;
+    let at = layout.data(slot);
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
     ints[REQUEST_QUEUE + (this.#published & (SLOTS - 1))] = slot;
     this.#published = (this.#published + 1) | 0;
     Atomics.store(ints, REQUESTS, this.#published);
-    Atomics.notify(ints, REQUESTS);
+    if (Atomics.load(ints, WORKER_WAITING) === 1) Atomics.notify(ints, REQUESTS);
     this.#watch();
     return true;
   }
@@ -181,10 +191,10 @@ export class LaneClient {
       const id = ints[header];
       const data = layout.data(slot);
       const answer = ints[header + 3] === Status.InSlot
-        ? bytes.slice(data, data + ints[header + 2])
+        ? bytes.subarray(data, data + ints[header + 2])
         : undefined;
-      this.#free.push(slot);
       this.#onAnswer(id, answer);
+      this.#free.push(slot);
     }
     if (this.inFlight > 0) this.#watch();
   }
@@ -248,8 +258,17 @@ export function serveLane(buffer: SharedArrayBuffer, handle: LaneHandler): numbe
       Atomics.notify(ints, ANSWERS);
       announced = answered;
     }
-    if (Atomics.load(ints, REQUESTS) !== taken) setImmediate(round);
-    else whenChanged(ints, REQUESTS, taken, round);
+    if (Atomics.load(ints, REQUESTS) !== taken) {
+      setImmediate(round);
+      return;
+    }
+    // Say so before waiting: the main thread notifies only a worker that waits, and whichever
+    // of the two moves second sees the other's write.
+    Atomics.store(ints, WORKER_WAITING, 1);
+    whenChanged(ints, REQUESTS, taken, () => {
+      Atomics.store(ints, WORKER_WAITING, 0);
+      round();
+    });
   };
   round();
   return layout.dataBytes;

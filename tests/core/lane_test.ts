@@ -7,7 +7,7 @@ function lane(sign: (id: number, plan: number, input: Uint8Array) => Uint8Array 
   const answers = new Map<number, Uint8Array | undefined>();
   let settle = () => {};
   const client = new LaneClient((id, answer) => {
-    answers.set(id, answer);
+    answers.set(id, answer?.slice()); // the view is only valid during the call
     settle();
   }, 256);
   assert.equal(serveLane(client.buffer, sign), 256, "the worker end learns the slot size");
@@ -50,6 +50,17 @@ describe("request lane (shared memory between threads)", () => {
     assert.equal(client.trySend(1000, 7, inputs[0]), true, "slots are free again");
     await answered(SLOTS + 1);
     assert.deepEqual(answers.get(1000), tagged(1000, 7, inputs[0]));
+    client.close();
+  });
+
+  test("an input in parts arrives as their concatenation", async () => {
+    const { client, answers, answered } = lane((_id, _plan, input) => input);
+    const parts = [Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3), Uint8Array.of(4, 5)];
+    assert.equal(client.trySend(9, 1, ...parts), true);
+    await answered(1);
+    assert.deepEqual(answers.get(9), Uint8Array.of(1, 2, 3, 4, 5));
+    const tooBig = [new Uint8Array(client.slotBytes), Uint8Array.of(1)];
+    assert.equal(client.trySend(10, 1, ...tooBig), false, "the parts together exceed a slot");
     client.close();
   });
 

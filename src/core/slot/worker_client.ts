@@ -127,7 +127,7 @@ export class WorkerClient {
     const pending = this.#pending.get(id);
     if (pending === undefined) return;
     this.#pending.delete(id);
-    pending.resolve(signature);
+    pending.resolve(signature.slice()); // the caller's own copy of the lane's bytes
   }
 
   #flush(): void {

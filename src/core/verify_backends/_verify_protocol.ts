@@ -44,28 +44,19 @@ function planBytes(plan: VerifyPlan | undefined): Uint8Array {
 }
 
 /**
- * Packs one verification: flags, plan length (u16), plan, signature length (u16),
- * signature, data. Requests of one lane are served in order, so the request that carries a
- * plan's definition is always served before those that use its number.
+ * Packs one verification as the parts of one lane request: flags, plan length (u16), plan,
+ * signature length (u16), signature, data. Requests of one lane are served in order, so the
+ * request that carries a plan's definition is always served before those that use its number.
  */
-export function packVerification(v: PackedVerification): Uint8Array {
+export function packVerification(v: PackedVerification): Uint8Array[] {
   const plan = planBytes(v.plan);
   if (plan.length > 0xffff || v.signature.length > 0xffff) {
     throw new RangeError("Too large for a verify lane");
   }
-  const out = new Uint8Array(5 + plan.length + v.signature.length + v.data.length);
-  out[0] = (v.precomputedDigest ? DIGEST : 0) | (v.plan !== undefined ? WITH_PLAN : 0);
-  let at = writeChunk(out, 1, plan);
-  at = writeChunk(out, at, v.signature);
-  out.set(v.data, at);
-  return out;
-}
-
-function writeChunk(out: Uint8Array, at: number, chunk: Uint8Array): number {
-  out[at] = chunk.length & 0xff;
-  out[at + 1] = chunk.length >> 8;
-  out.set(chunk, at + 2);
-  return at + 2 + chunk.length;
+  const flags = (v.precomputedDigest ? DIGEST : 0) | (v.plan !== undefined ? WITH_PLAN : 0);
+  const head = Uint8Array.of(flags, plan.length & 0xff, plan.length >> 8);
+  const signatureLength = Uint8Array.of(v.signature.length & 0xff, v.signature.length >> 8);
+  return [head, plan, signatureLength, v.signature, v.data];
 }
 
 function readChunk(input: Uint8Array, at: number): Uint8Array {

@@ -104,13 +104,13 @@ class VerifyThread {
     let plan = this.#plans.get(key);
     const known = plan !== undefined;
     plan ??= this.#plans.size + 1;
-    const packed = packVerification({
+    const parts = packVerification({
       ...(!known && { plan: { keyId, spkiDer, scheme, hash, saltLength } }),
       signature: input.signature,
       data: input.data,
       precomputedDigest: input.precomputedDigest,
     });
-    if (!this.#lane.trySend(id, plan, packed)) return undefined;
+    if (!this.#lane.trySend(id, plan, ...parts)) return undefined;
     if (!known) this.#plans.set(key, plan);
     return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
   }

@@ -5,9 +5,22 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createThreadedBackend } from "../../../src/core/verify_backends/threaded.ts";
 import {
-  packVerification,
+  type PackedVerification,
+  packVerification as packParts,
   unpackVerification,
 } from "../../../src/core/verify_backends/_verify_protocol.ts";
+
+/** One lane request's bytes, as the lane would put them in a slot. */
+function packVerification(v: PackedVerification): Uint8Array {
+  const parts = packParts(v);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
 import { createLibcryptoBackend } from "../../../src/core/verify_backends/libcrypto.ts";
 import { type VerifyBackend, verifyBytes } from "../../../src/core/verify_bytes.ts";
 import { createAlgorithmRegistry } from "../../../src/core/algorithms/registry.ts";
