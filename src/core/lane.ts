@@ -11,8 +11,8 @@
  * worker never waits for the main thread.
  *
  * Layout (all offsets in bytes): a header — requests published by the main thread, answers
- * published by the worker, a closed flag, the slot size, whether the worker waits — then the two queues of slot
- * numbers, then `LANE_SLOTS` slots of a small header (request id, plan, length, status) and
+ * published by the worker, a closed flag, the slot size, whether the worker waits — then the
+ * two queues of slot numbers, then `LANE_SLOTS` slots of a small header (request id, plan, length, status) and
  * the slot's bytes, which hold the input, then the answer. Counters only grow (wrapping as
  * int32); the queues are rings indexed by counter modulo `LANE_SLOTS`. A slot belongs to the
  * main thread while free, to the worker from its publication until the worker answers, then
@@ -50,6 +50,9 @@ const enum Status {
   ByMessage = 1,
 }
 
+/** Slot sizes keep every slot header int32-aligned. */
+const validSlotBytes = (bytes: number) => Number.isInteger(bytes) && bytes > 0 && bytes % 4 === 0;
+
 /** The typed views of a lane and where its slots are. */
 class Layout {
   readonly ints: Int32Array;
@@ -61,7 +64,7 @@ class Layout {
     this.ints = new Int32Array(buffer);
     this.bytes = new Uint8Array(buffer);
     this.dataBytes = buffer.byteLength >= SLOTS_OFFSET ? this.ints[SLOT_SIZE] : -1;
-    if (this.dataBytes <= 0 || buffer.byteLength !== laneBytes(this.dataBytes)) {
+    if (!validSlotBytes(this.dataBytes) || buffer.byteLength !== laneBytes(this.dataBytes)) {
       throw new RangeError("Not a lane buffer");
     }
   }
@@ -114,12 +117,15 @@ export class LaneClient {
    * @param onAnswer called for each answered request: with the answer — a view of shared
    *   memory, valid only during the call: copy what you keep — or `undefined` when the worker
    *   answered that request by message instead.
-   * @param slotBytes the largest input or answer a slot holds (default 1 KiB).
+   * @param slotBytes the largest input or answer a slot holds: a multiple of 4 (default 1 KiB).
    */
   constructor(
     onAnswer: (id: number, answer: Uint8Array | undefined) => void,
     slotBytes = 1024,
   ) {
+    if (!validSlotBytes(slotBytes)) {
+      throw new RangeError(`A lane slot holds a positive multiple of 4 bytes, not ${slotBytes}`);
+    }
     this.#onAnswer = onAnswer;
     this.slotBytes = slotBytes;
     this.buffer = new SharedArrayBuffer(laneBytes(slotBytes));

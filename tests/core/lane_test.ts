@@ -98,6 +98,12 @@ describe("request lane (shared memory between threads)", () => {
     assert.equal(calls, 0);
   });
 
+  test("a slot size that would misalign the slots is refused", () => {
+    for (const size of [0, -4, 6, 1.5, Number.NaN]) {
+      assert.throws(() => new LaneClient(() => {}, size), RangeError, String(size));
+    }
+  });
+
   test("the worker end refuses a buffer that is not a lane", () => {
     assert.throws(() => serveLane(new SharedArrayBuffer(64), () => undefined), RangeError);
     const client = new LaneClient(() => {});
