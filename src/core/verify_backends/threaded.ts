@@ -34,7 +34,10 @@ export interface ThreadedBackendOptions extends LibcryptoBackendOptions {
   idleTimeout?: number;
 }
 
-/** A verify backend on worker threads; `close()` stops them at once. */
+/**
+ * A verify backend on worker threads; `close()` stops them at once (what they had in flight
+ * finishes in this thread).
+ */
 export interface ThreadedBackend extends VerifyBackend {
   /** Starts the workers now (e.g. at server boot); resolves when they take work. */
   start(): Promise<void>;
@@ -52,7 +55,12 @@ const SLOT_BYTES = 8192;
 interface Pending {
   resolve(valid: boolean): void;
   reject(error: Error): void;
+  /** Runs the same verification in this thread (when the worker stops before answering). */
+  inThread(): Promise<boolean>;
 }
+
+/** Why a worker stopped by itself. */
+type ThreadFailure = "crashed" | "no_libcrypto";
 
 /** One verify worker seen from the main thread. */
 class VerifyThread {
@@ -66,8 +74,13 @@ class VerifyThread {
   #started!: () => void;
   /** Resolves once the worker took its lane (or stopped). */
   readonly started: Promise<void> = new Promise((resolve) => this.#started = resolve);
+  readonly #onFailure: (thread: VerifyThread, why: ThreadFailure) => void;
 
-  constructor(options: ThreadedBackendOptions) {
+  constructor(
+    options: ThreadedBackendOptions,
+    onFailure: (thread: VerifyThread, why: ThreadFailure) => void,
+  ) {
+    this.#onFailure = onFailure;
     this.#lane = new LaneClient((id, answer) => {
       if (answer !== undefined) this.#settle(id, (p) => p.resolve(answer[0] === 1));
     }, SLOT_BYTES);
@@ -77,7 +90,8 @@ class VerifyThread {
     this.#worker.onmessage = (event: MessageEvent<FromVerifyWorker>) => this.#receive(event.data);
     this.#worker.onerror = (event: Event) => {
       (event as ErrorEvent).preventDefault?.();
-      this.stop(new Error(`A verify worker crashed: ${(event as ErrorEvent).message}`));
+      this.stop();
+      this.#onFailure(this, "crashed");
     };
     const init: InitVerifyWorker = {
       lane: this.#lane.buffer,
@@ -97,8 +111,20 @@ class VerifyThread {
     return this.#ready && !this.#dead;
   }
 
-  /** Sends one verification; `undefined` when this thread cannot take it now. */
-  trySend(id: number, input: LibcryptoVerifyInput): Promise<boolean> | undefined {
+  /** Whether the worker stopped. */
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /**
+   * Sends one verification; `undefined` when this thread cannot take it now. `inThread` runs
+   * it here instead if the worker stops before answering.
+   */
+  trySend(
+    id: number,
+    input: LibcryptoVerifyInput,
+    inThread: () => Promise<boolean>,
+  ): Promise<boolean> | undefined {
     const { keyId, spkiDer, scheme, hash, saltLength } = input;
     const key = `${keyId}|${scheme}|${hash}|${saltLength ?? ""}`;
     let plan = this.#plans.get(key);
@@ -112,14 +138,17 @@ class VerifyThread {
     });
     if (!this.#lane.trySend(id, plan, ...parts)) return undefined;
     if (!known) this.#plans.set(key, plan);
-    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, inThread }));
   }
 
   #receive(message: FromVerifyWorker): void {
     if (message.kind === "ready") {
-      if (message.ok) this.#ready = true;
-      else this.stop(new Error("libcrypto could not be loaded in a verify worker"));
+      this.#ready = message.ok;
       this.#started();
+      if (!message.ok) {
+        this.stop();
+        this.#onFailure(this, "no_libcrypto");
+      }
     } else {
       this.#settle(message.id, (p) => p.reject(new Error(message.message)));
     }
@@ -132,14 +161,16 @@ class VerifyThread {
     how(pending);
   }
 
-  /** Stops the worker; verifications in flight reject with `reason`. */
-  stop(reason = new Error("The verify backend was closed")): void {
+  /** Stops the worker; verifications in flight finish in this thread instead. */
+  stop(): void {
     if (this.#dead) return;
     this.#dead = true;
     this.#started();
     this.#lane.close();
     this.#worker.terminate();
-    for (const pending of this.#pending.values()) pending.reject(reason);
+    for (const pending of this.#pending.values()) {
+      pending.inThread().then(pending.resolve, pending.reject);
+    }
     this.#pending.clear();
   }
 }
@@ -189,10 +220,18 @@ export function createThreadedBackend(options: ThreadedBackendOptions = {}): Thr
     }, delay);
     (idleTimer as { unref?: () => void }).unref?.();
   };
+  const onFailure = (failed: VerifyThread, why: ThreadFailure) => {
+    if (why === "no_libcrypto") {
+      unavailable = true; // libcrypto cannot load here: everything stays in this thread
+      stopAll();
+    } else {
+      threads = threads.filter((t) => t !== failed); // the next verification starts another
+    }
+  };
   const spawn = () => {
     try {
-      while (threads.length < size) threads.push(new VerifyThread(options));
-      armIdleTimer(idleTimeout);
+      while (threads.length < size) threads.push(new VerifyThread(options, onFailure));
+      if (idleTimer === undefined) armIdleTimer(idleTimeout);
     } catch {
       unavailable = true; // no Worker, or a runtime that refuses the module: stay in-thread
       stopAll();
@@ -203,7 +242,7 @@ export function createThreadedBackend(options: ThreadedBackendOptions = {}): Thr
     verify(req: VerifyRequest): Promise<boolean> {
       const input = unavailable ? undefined : libcryptoInputOf(req, options.families);
       if (input === undefined) return inThread.verify(req);
-      if (threads.length === 0) spawn();
+      if (threads.length < size) spawn();
       let best: VerifyThread | undefined;
       for (const thread of threads) {
         if (thread.usable && (best === undefined || thread.inFlight < best.inFlight)) {
@@ -212,7 +251,7 @@ export function createThreadedBackend(options: ThreadedBackendOptions = {}): Thr
       }
       lastUse = performance.now();
       if (best === undefined) return inThread.verify(req);
-      const sent = best.trySend(nextId++, fitted(input));
+      const sent = best.trySend(nextId++, fitted(input), () => inThread.verify(req));
       if (sent === undefined) return inThread.verify(req);
       return sent.then((valid) => {
         offThread++;
@@ -221,7 +260,7 @@ export function createThreadedBackend(options: ThreadedBackendOptions = {}): Thr
     },
     async start(): Promise<void> {
       if (unavailable) return;
-      if (threads.length === 0) spawn();
+      if (threads.length < size) spawn();
       lastUse = performance.now();
       await Promise.all(threads.map((t) => t.started));
     },

@@ -186,29 +186,57 @@ describe("threaded verify backend (libcrypto on worker threads)", () => {
     }
   });
 
-  test("close() rejects what is in flight and stops the workers; idle workers stop by themselves", async () => {
+  test("close() stops the workers and what they had in flight finishes here; idle workers stop by themselves", async () => {
     const threaded = createThreadedBackend({ threads: 1, idleTimeout: 50 });
     await threaded.start();
     const sig = opensslSign(ids.ec, "ES256", message);
     await verifyBytes(message, sig, certs.ec, { alg: "ES256", backend: threaded });
+    const bad = sig.slice();
+    bad[5] ^= 1;
     const inFlight = Array.from(
       { length: 50 },
-      () =>
-        verifyBytes(message, sig, certs.ec, { alg: "ES256", backend: threaded }).then(
-          () => "ok",
-          (e) => e,
+      (_, i) =>
+        outcome(() =>
+          verifyBytes(message, i % 2 ? sig : bad, certs.ec, { alg: "ES256", backend: threaded })
         ),
     );
     threaded.close();
     assert.equal(threaded.running, 0);
     const settled = await Promise.all(inFlight);
-    assert.ok(settled.every((s) => s === "ok" || isPkcs11exError(s)), "each settles");
+    settled.forEach((r, i) => assert.equal(r, i % 2 ? "ok" : "signature_invalid", `#${i}`));
 
     await threaded.start();
     assert.equal(threaded.running, 1);
     await new Promise((resolve) => setTimeout(resolve, 250));
     assert.equal(threaded.running, 0, "stopped after 50 ms without work");
     threaded.close();
+  });
+
+  test("without libcrypto in the workers everything runs here, with the same answers", async () => {
+    const threaded = createThreadedBackend({
+      threads: 1,
+      libraryNames: ["libno-such-crypto.so.9"],
+    });
+    try {
+      await threaded.start();
+      assert.equal(threaded.running, 0);
+      const sig = opensslSign(ids.rsa, "PS256", message);
+      for (const data of [message, enc("tampered")]) {
+        assert.equal(
+          await outcome(() =>
+            verifyBytes(data, sig, certs.rsa, { alg: "PS256", backend: threaded })
+          ),
+          await outcome(() =>
+            verifyBytes(data, sig, certs.rsa, { alg: "PS256", backend: inThread })
+          ),
+        );
+      }
+      assert.equal(threaded.offThread, 0);
+      await threaded.start();
+      assert.equal(threaded.running, 0, "no new workers once libcrypto proved missing");
+    } finally {
+      threaded.close();
+    }
   });
 
   test("refuses a thread count that is not a positive integer", () => {
