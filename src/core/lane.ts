@@ -139,11 +139,35 @@ export class LaneClient {
   }
 
   /**
-   * Publishes request `id` of plan `plan` (a number the worker knows) whose input is the
-   * concatenation of `parts`. Returns `false` — and publishes nothing — when the lane is
+   * Publishes request `id` of plan `plan` (a positive number the worker knows) whose input is
+   * the concatenation of `parts`. Returns `false` — and publishes nothing — when the lane is
    * closed, the input too large or no slot free.
    */
   trySend(id: number, plan: number, ...parts: Uint8Array[]): boolean {
+    return this.#publish(id, plan, parts);
+  }
+
+  /**
+   * Like `trySend`, for the first request of a plan: it carries the plan's `definition`, which
+   * the worker learns before serving the request. Requests of one lane are served in order,
+   * so later requests may use the plan's number at once.
+   */
+  trySendDefining(
+    id: number,
+    plan: number,
+    definition: Uint8Array,
+    ...parts: Uint8Array[]
+  ): boolean {
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, definition.length, true);
+    return this.#publish(id, -plan, [length, definition, ...parts]);
+  }
+
+  /** Writes a request into a free slot and publishes it; `planField` < 0 marks a definition. */
+  #publish(id: number, planField: number, parts: readonly Uint8Array[]): boolean {
+    if (!Number.isInteger(planField) || planField === 0) {
+      throw new RangeError(`A lane plan is a positive integer, not ${Math.abs(planField)}`);
+    }
     let size = 0;
     for (const part of parts) size += part.length;
     if (this.#closed || size > this.slotBytes || this.#free.length === 0) return false;
@@ -152,7 +176,7 @@ export class LaneClient {
     const slot = this.#free.pop()!;
     const header = layout.header(slot);
     ints[header] = id;
-    ints[header + 1] = plan;
+    ints[header + 1] = planField;
     ints[header + 2] = size;
     let at = layout.data(slot);
     for (const part of parts) {
@@ -214,13 +238,22 @@ export class LaneClient {
  */
 export type LaneHandler = (id: number, plan: number, input: Uint8Array) => Uint8Array | undefined;
 
+/** Learns a plan from the definition its first request carried; may throw on a bad one. */
+export type LaneDefiner = (plan: number, definition: Uint8Array) => void;
+
 /**
  * Serves a lane in a worker: takes published requests while there are any, answers each as
  * soon as it is done, and yields to the worker's message queue at least every few
- * milliseconds so that control messages (login, close) are never starved by a busy lane. Stops when the main
- * thread closes the lane. Returns the largest answer a slot holds.
+ * milliseconds so that control messages (login, close) are never starved by a busy lane.
+ * A request that carries its plan's definition goes to `define` first (a definition it
+ * refuses leaves the plan unknown, for `handle` to report). Stops when the main thread
+ * closes the lane. Returns the largest answer a slot holds.
  */
-export function serveLane(buffer: SharedArrayBuffer, handle: LaneHandler): number {
+export function serveLane(
+  buffer: SharedArrayBuffer,
+  handle: LaneHandler,
+  define: LaneDefiner = () => {},
+): number {
   const layout = new Layout(buffer);
   const { ints, bytes } = layout;
   let taken = 0;
@@ -237,11 +270,13 @@ export function serveLane(buffer: SharedArrayBuffer, handle: LaneHandler): numbe
       const header = layout.header(slot);
       const data = layout.data(slot);
       // The slot is the worker's until answered: the handler reads the input in place.
-      const answer = handle(
-        ints[header],
-        ints[header + 1],
-        bytes.subarray(data, data + ints[header + 2]),
-      );
+      let plan = ints[header + 1];
+      let input = bytes.subarray(data, data + ints[header + 2]);
+      if (plan < 0) {
+        plan = -plan;
+        input = definePlan(plan, input, define);
+      }
+      const answer = handle(ints[header], plan, input);
       if (answer !== undefined) {
         bytes.set(answer, data);
         ints[header + 2] = answer.length;
@@ -278,4 +313,17 @@ export function serveLane(buffer: SharedArrayBuffer, handle: LaneHandler): numbe
   };
   round();
   return layout.dataBytes;
+}
+
+/** Hands a request's plan definition to `define`; returns the rest of the input. */
+function definePlan(plan: number, input: Uint8Array, define: LaneDefiner): Uint8Array {
+  if (input.length < 4) return input;
+  const length = new DataView(input.buffer, input.byteOffset, 4).getUint32(0, true);
+  if (length > input.length - 4) return input;
+  try {
+    define(plan, input.subarray(4, 4 + length));
+  } catch {
+    // The plan stays unknown; the handler answers the request with that error.
+  }
+  return input.subarray(4 + length);
 }

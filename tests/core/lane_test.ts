@@ -64,6 +64,40 @@ describe("request lane (shared memory between threads)", () => {
     client.close();
   });
 
+  test("a plan's definition reaches the worker before its first request; later ones use the number", async () => {
+    const defined = new Map<number, string>();
+    const answers = new Map<number, string>();
+    let settle = () => {};
+    const client = new LaneClient((id, answer) => {
+      answers.set(id, new TextDecoder().decode(answer));
+      settle();
+    }, 256);
+    serveLane(
+      client.buffer,
+      (_id, plan, input) => new TextEncoder().encode(`${defined.get(plan)}:${input.join(",")}`),
+      (plan, definition) => {
+        const text = new TextDecoder().decode(definition);
+        if (text === "refused") throw new Error("a definition the worker refuses");
+        defined.set(plan, text);
+      },
+    );
+    const def = (text: string) => new TextEncoder().encode(text);
+    assert.equal(client.trySendDefining(1, 3, def("three"), Uint8Array.of(7)), true);
+    assert.equal(client.trySend(2, 3, Uint8Array.of(8, 9)), true);
+    assert.equal(client.trySendDefining(3, 4, def("refused"), Uint8Array.of(1)), true);
+    const keepAlive = setInterval(() => {}, 1000);
+    await new Promise<void>((resolve) => {
+      settle = () => answers.size === 3 && resolve();
+      settle();
+    });
+    clearInterval(keepAlive);
+    assert.equal(answers.get(1), "three:7");
+    assert.equal(answers.get(2), "three:8,9");
+    assert.equal(answers.get(3), "undefined:1", "a refused definition leaves the plan unknown");
+    assert.throws(() => client.trySend(4, 0, Uint8Array.of(1)), RangeError);
+    client.close();
+  });
+
   test("an input larger than a slot is refused and nothing is published", () => {
     let calls = 0;
     const { client } = lane(() => {

@@ -1,10 +1,13 @@
 /**
  * The messages between a slot proxy (main thread) and its slot worker. Plain data only:
- * everything crosses by structured clone; PIN buffers are transferred, never copied.
+ * everything crosses by structured clone; PIN buffers are transferred, never copied. Sign
+ * requests on the lane (../lane.ts) name a sign plan by number; the first one of a plan
+ * carries its definition, encoded here.
  *
  * @module
  */
 import type { MechanismSpec } from "../../ffi/mechanism.ts";
+import { decodeBase64, encodeBase64 } from "../x509/pem.ts";
 
 /** How a worker finds a key pair and its certificate on the token. */
 export interface KeyLocator {
@@ -51,14 +54,6 @@ export type WorkerRequest =
     readonly key: KeyLocator;
     readonly mechanism: MechanismSpec;
     readonly input: Uint8Array;
-  }
-  | {
-    /** Registers a (key, mechanism) pair under a number, for sign requests on the lane. */
-    readonly op: "plan";
-    readonly id: number;
-    readonly plan: number;
-    readonly key: KeyLocator;
-    readonly mechanism: MechanismSpec;
   }
   | {
     readonly op: "verify";
@@ -131,3 +126,41 @@ export interface WorkerError {
 export type WorkerResponse =
   | { readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly id: number; readonly ok: false; readonly error: WorkerError };
+
+/** A key and mechanism that sign requests on the lane refer to by number. */
+export interface SignPlan {
+  readonly key: KeyLocator;
+  readonly mechanism: MechanismSpec;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const toBase64 = (bytes: Uint8Array | undefined) =>
+  bytes === undefined ? undefined : encodeBase64(bytes);
+const fromBase64 = (text: unknown): Uint8Array | undefined => {
+  if (text === undefined) return undefined;
+  const bytes = typeof text === "string" ? decodeBase64(text) : undefined;
+  if (bytes === undefined) throw new RangeError("Not a sign plan");
+  return bytes;
+};
+
+/** A sign plan as the first lane request of the plan carries it (JSON, byte ids in base64). */
+export function encodeSignPlan(plan: SignPlan): Uint8Array {
+  const { key, mechanism } = plan;
+  return encoder.encode(JSON.stringify({
+    key: { ...key, id: toBase64(key.id), certId: toBase64(key.certId) },
+    mechanism,
+  }));
+}
+
+/** Reads a sign plan back; throws on anything else. */
+export function decodeSignPlan(bytes: Uint8Array): SignPlan {
+  const { key, mechanism } = JSON.parse(decoder.decode(bytes));
+  if (typeof key?.keyRef !== "string" || typeof mechanism?.mechanism !== "string") {
+    throw new RangeError("Not a sign plan");
+  }
+  return {
+    key: { ...key, id: fromBase64(key.id), certId: fromBase64(key.certId) },
+    mechanism,
+  };
+}

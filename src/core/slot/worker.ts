@@ -13,15 +13,17 @@ import type { Session } from "../../ffi/session.ts";
 import { Pkcs11exError } from "../errors.ts";
 import { MechanismCache } from "../token_sign.ts";
 import { serveLane } from "../lane.ts";
-import type {
-  KeyDescription,
-  KeyLocator,
-  ListedKey,
-  WorkerError,
-  WorkerInit,
-  WorkerRequest,
-  WorkerResponse,
-  WorkerState,
+import {
+  decodeSignPlan,
+  type KeyDescription,
+  type KeyLocator,
+  type ListedKey,
+  type SignPlan,
+  type WorkerError,
+  type WorkerInit,
+  type WorkerRequest,
+  type WorkerResponse,
+  type WorkerState,
 } from "./protocol.ts";
 
 const SESSION_LOST = new Set([
@@ -334,7 +336,7 @@ function toWorkerError(err: unknown): WorkerError {
 }
 
 const worker = new SlotWorker();
-const plans = new Map<number, { key: KeyLocator; mechanism: MechanismSpec }>();
+const plans = new Map<number, SignPlan>();
 /** The largest signature the lane's slots hold (0: no lane). */
 let laneSlotBytes = 0;
 
@@ -343,7 +345,11 @@ function handle(request: WorkerRequest): unknown {
   switch (request.op) {
     case "init":
       if (request.init.lane !== undefined) {
-        laneSlotBytes = serveLane(request.init.lane, signFromLane);
+        laneSlotBytes = serveLane(
+          request.init.lane,
+          signFromLane,
+          (plan, definition) => plans.set(plan, decodeSignPlan(definition)),
+        );
       }
       return worker.init(request.init);
     case "open":
@@ -359,9 +365,6 @@ function handle(request: WorkerRequest): unknown {
       return worker.describeKey(request.key);
     case "sign":
       return worker.sign(request.key, request.mechanism, request.input);
-    case "plan":
-      plans.set(request.plan, { key: request.key, mechanism: request.mechanism });
-      return undefined;
     case "verify":
       return worker.verify(request.key, request.mechanism, request.input, request.signature);
     case "listKeys":

@@ -9,7 +9,13 @@
 import { setImmediate } from "node:timers";
 import { Pkcs11exError, type Pkcs11exReason } from "../errors.ts";
 import type { MechanismSpec } from "../../ffi/mechanism.ts";
-import type { WorkerError, WorkerInit, WorkerRequest, WorkerResponse } from "./protocol.ts";
+import {
+  encodeSignPlan,
+  type WorkerError,
+  type WorkerInit,
+  type WorkerRequest,
+  type WorkerResponse,
+} from "./protocol.ts";
 import { LaneClient, laneSupported } from "../lane.ts";
 
 /** A request without its id; the client numbers requests. */
@@ -44,7 +50,7 @@ export class WorkerClient {
   readonly #lane = laneSupported()
     ? new LaneClient((id, signature) => this.#laneAnswer(id, signature))
     : undefined;
-  /** Lane plan numbers by key and mechanism; `0` while the worker registers one. */
+  /** Lane plan numbers by key and mechanism. */
   readonly #plans = new Map<string, number>();
   readonly #onDeath: (client: WorkerClient) => void;
 
@@ -107,19 +113,20 @@ export class WorkerClient {
     });
   }
 
-  /** Publishes a sign request on the lane once its plan is registered; `false` if it cannot. */
+  /**
+   * Publishes a sign request on the lane — the first of its key and mechanism with the plan's
+   * definition; `false` when it must go by message.
+   */
   #sendOnLane(id: number, request: Extract<Request, { op: "sign" }>): boolean {
     if (this.#lane === undefined) return false;
-    const planKey = `${request.key.keyRef}\u0000${mechanismKey(request.mechanism)}`;
-    const plan = this.#plans.get(planKey);
-    if (plan === undefined) {
-      const number = this.#plans.size + 1;
-      this.#plans.set(planKey, 0);
-      this.call({ op: "plan", plan: number, key: request.key, mechanism: request.mechanism })
-        .then(() => this.#plans.set(planKey, number), () => this.#plans.delete(planKey));
-      return false;
-    }
-    return plan !== 0 && this.#lane.trySend(id, plan, request.input);
+    const { key, mechanism, input } = request;
+    const planKey = `${key.keyRef}\u0000${mechanismKey(mechanism)}`;
+    const known = this.#plans.get(planKey);
+    if (known !== undefined) return this.#lane.trySend(id, known, input);
+    const plan = this.#plans.size + 1;
+    const sent = this.#lane.trySendDefining(id, plan, encodeSignPlan({ key, mechanism }), input);
+    if (sent) this.#plans.set(planKey, plan);
+    return sent;
   }
 
   #laneAnswer(id: number, signature: Uint8Array | undefined): void {

@@ -8,6 +8,7 @@
 import { type LibcryptoVerifier, openLibcrypto } from "../../ffi/libcrypto.ts";
 import { serveLane } from "../lane.ts";
 import {
+  decodeVerifyPlan,
   type FromVerifyWorker,
   type InitVerifyWorker,
   unpackVerification,
@@ -23,11 +24,9 @@ const post = (message: FromVerifyWorker) => self.postMessage(message);
 
 function verify(id: number, plan: number, input: Uint8Array): Uint8Array | undefined {
   try {
-    const packed = unpackVerification(input);
-    if (packed.plan !== undefined) plans.set(plan, packed.plan);
     const known = plans.get(plan);
     if (known === undefined || libcrypto === null) throw new Error(`Unknown verify plan ${plan}`);
-    const { signature, data, precomputedDigest } = packed;
+    const { signature, data, precomputedDigest } = unpackVerification(input);
     return libcrypto.verify({ ...known, signature, data, precomputedDigest }) ? VALID : INVALID;
   } catch (err) {
     post({ kind: "failed", id, message: (err as Error)?.message ?? String(err) });
@@ -38,6 +37,8 @@ function verify(id: number, plan: number, input: Uint8Array): Uint8Array | undef
 self.onmessage = async (event: MessageEvent<InitVerifyWorker>) => {
   const { libraryNames, maxKeys, lane } = event.data;
   libcrypto = await openLibcrypto(libraryNames, maxKeys);
-  if (libcrypto !== null) serveLane(lane, verify);
+  if (libcrypto !== null) {
+    serveLane(lane, verify, (plan, definition) => plans.set(plan, decodeVerifyPlan(definition)));
+  }
   post({ kind: "ready", ok: libcrypto !== null });
 };

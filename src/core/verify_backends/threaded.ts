@@ -20,6 +20,7 @@ import {
   libcryptoInputOf,
 } from "./libcrypto.ts";
 import {
+  encodeVerifyPlan,
   type FromVerifyWorker,
   type InitVerifyWorker,
   packVerification,
@@ -127,17 +128,19 @@ class VerifyThread {
   ): Promise<boolean> | undefined {
     const { keyId, spkiDer, scheme, hash, saltLength } = input;
     const key = `${keyId}|${scheme}|${hash}|${saltLength ?? ""}`;
-    let plan = this.#plans.get(key);
-    const known = plan !== undefined;
-    plan ??= this.#plans.size + 1;
-    const parts = packVerification({
-      ...(!known && { plan: { keyId, spkiDer, scheme, hash, saltLength } }),
-      signature: input.signature,
-      data: input.data,
-      precomputedDigest: input.precomputedDigest,
-    });
-    if (!this.#lane.trySend(id, plan, ...parts)) return undefined;
-    if (!known) this.#plans.set(key, plan);
+    const known = this.#plans.get(key);
+    const plan = known ?? this.#plans.size + 1;
+    const parts = packVerification(input);
+    const sent = known !== undefined
+      ? this.#lane.trySend(id, plan, ...parts)
+      : this.#lane.trySendDefining(
+        id,
+        plan,
+        encodeVerifyPlan({ keyId, spkiDer, scheme, hash, saltLength }),
+        ...parts,
+      );
+    if (!sent) return undefined;
+    if (known === undefined) this.#plans.set(key, plan);
     return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject, inThread }));
   }
 
