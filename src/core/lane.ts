@@ -24,6 +24,13 @@ import { setImmediate } from "node:timers";
 
 /** Slots of one lane: at most this many lane requests are in flight per worker. */
 export const LANE_SLOTS = 64;
+/** Request ids and plan numbers are int32 in shared memory: callers wrap their counters here. */
+export const MAX_ID = 0x7fffffff;
+
+/** The id after `id`, wrapping to 1 after {@linkcode MAX_ID} (far more than can be in flight). */
+export function nextLaneId(id: number): number {
+  return id >= MAX_ID ? 1 : id + 1;
+}
 const SLOTS = LANE_SLOTS;
 
 /** How long (ms) a worker serves its lane before letting its message queue run. */
@@ -107,7 +114,6 @@ export class LaneClient {
   readonly #views: Layout;
   readonly #free: number[] = Array.from({ length: SLOTS }, (_, i) => SLOTS - 1 - i);
   readonly #onAnswer: (id: number, answer: Uint8Array | undefined) => void;
-  #size = 0;
   #published = 0;
   #taken = 0;
   #watching = false;
@@ -165,8 +171,11 @@ export class LaneClient {
 
   /** Writes a request into a free slot and publishes it; `planField` < 0 marks a definition. */
   #publish(id: number, planField: number, parts: readonly Uint8Array[]): boolean {
-    if (!Number.isInteger(planField) || planField === 0) {
-      throw new RangeError(`A lane plan is a positive integer, not ${Math.abs(planField)}`);
+    if (!Number.isInteger(planField) || planField === 0 || Math.abs(planField) > MAX_ID) {
+      throw new RangeError(`A lane plan is a positive int32, not ${Math.abs(planField)}`);
+    }
+    if (!Number.isInteger(id) || id < 0 || id > MAX_ID) {
+      throw new RangeError(`A lane request id is a non-negative int32, not ${id}`);
     }
     let size = 0;
     for (const part of parts) size += part.length;

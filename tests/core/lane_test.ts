@@ -1,6 +1,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { LANE_SLOTS as SLOTS, LaneClient, laneSupported, serveLane } from "../../src/core/lane.ts";
+import {
+  LANE_SLOTS as SLOTS,
+  LaneClient,
+  laneSupported,
+  MAX_ID,
+  nextLaneId,
+  serveLane,
+} from "../../src/core/lane.ts";
 
 /** A lane whose serving end runs on this thread with `sign`, collecting the answers. */
 function lane(sign: (id: number, plan: number, input: Uint8Array) => Uint8Array | undefined) {
@@ -130,6 +137,17 @@ describe("request lane (shared memory between threads)", () => {
     assert.equal(client.trySend(1, 1, new Uint8Array(8)), false);
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(calls, 0);
+  });
+
+  test("ids and plans must fit int32; counters wrap before they would not", () => {
+    const client = new LaneClient(() => {});
+    assert.throws(() => client.trySend(MAX_ID + 1, 1, Uint8Array.of(1)), RangeError);
+    assert.throws(() => client.trySend(-1, 1, Uint8Array.of(1)), RangeError);
+    assert.throws(() => client.trySend(1, MAX_ID + 1, Uint8Array.of(1)), RangeError);
+    assert.equal(client.inFlight, 0, "nothing was published");
+    assert.equal(nextLaneId(41), 42);
+    assert.equal(nextLaneId(MAX_ID), 1);
+    client.close();
   });
 
   test("a slot size that would misalign the slots is refused", () => {

@@ -16,7 +16,7 @@ import {
   type WorkerRequest,
   type WorkerResponse,
 } from "./protocol.ts";
-import { LaneClient, laneSupported } from "../lane.ts";
+import { LaneClient, laneSupported, nextLaneId } from "../lane.ts";
 
 /** A request without its id; the client numbers requests. */
 export type Request = WorkerRequest extends infer R
@@ -96,7 +96,8 @@ export class WorkerClient {
     if (this.#dead) {
       return Promise.reject(new Pkcs11exError("worker_failed", "The slot worker is not running"));
     }
-    const id = this.#nextId++;
+    const id = this.#nextId;
+    this.#nextId = nextLaneId(id);
     return new Promise<T>((resolve, reject) => {
       if (request.op === "sign" && this.#sendOnLane(id, request)) {
         this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });

@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { clearTimeout, setTimeout } from "node:timers";
 import type { VerifyBackend, VerifyRequest } from "../verify_bytes.ts";
-import { LaneClient, laneSupported } from "../lane.ts";
+import { LaneClient, laneSupported, nextLaneId } from "../lane.ts";
 import {
   createLibcryptoBackend,
   type LibcryptoBackendOptions,
@@ -254,7 +254,9 @@ export function createThreadedBackend(options: ThreadedBackendOptions = {}): Thr
       }
       lastUse = performance.now();
       if (best === undefined) return inThread.verify(req);
-      const sent = best.trySend(nextId++, fitted(input), () => inThread.verify(req));
+      const id = nextId;
+      nextId = nextLaneId(id);
+      const sent = best.trySend(id, fitted(input), () => inThread.verify(req));
       if (sent === undefined) return inThread.verify(req);
       return sent.then((valid) => {
         offThread++;
