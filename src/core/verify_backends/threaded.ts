@@ -76,12 +76,15 @@ class VerifyThread {
   /** Resolves once the worker took its lane (or stopped). */
   readonly started: Promise<void> = new Promise((resolve) => this.#started = resolve);
   readonly #onFailure: (thread: VerifyThread, why: ThreadFailure) => void;
+  /** Plans (key + parameters) kept, as many as the worker keeps parsed keys. */
+  readonly #maxPlans: number;
 
   constructor(
     options: ThreadedBackendOptions,
     onFailure: (thread: VerifyThread, why: ThreadFailure) => void,
   ) {
     this.#onFailure = onFailure;
+    this.#maxPlans = options.maxKeys ?? 256;
     this.#lane = new LaneClient((id, answer) => {
       if (answer !== undefined) this.#settle(id, (p) => p.resolve(answer[0] === 1));
     }, SLOT_BYTES);
@@ -129,6 +132,9 @@ class VerifyThread {
     const { keyId, spkiDer, scheme, hash, saltLength } = input;
     const key = `${keyId}|${scheme}|${hash}|${saltLength ?? ""}`;
     const known = this.#plans.get(key);
+    // Past the limit, numbering starts over: each new definition replaces the worker's entry
+    // of the same number, and the lane serves requests in order, so none sees the wrong one.
+    if (known === undefined && this.#plans.size >= this.#maxPlans) this.#plans.clear();
     const plan = known ?? this.#plans.size + 1;
     const parts = packVerification(input);
     const sent = known !== undefined

@@ -155,6 +155,39 @@ describe("threaded verify backend (libcrypto on worker threads)", () => {
     }
   });
 
+  test("more signers than maxKeys: plan numbers are reused and every answer stays right", async () => {
+    const threaded = createThreadedBackend({ threads: 1, maxKeys: 2 });
+    try {
+      await threaded.start();
+      const signed = [
+        { key: "rsa", alg: "RS256" },
+        { key: "rsa2", alg: "RS256" },
+        { key: "ec", alg: "ES256" },
+        { key: "ec2", alg: "ES256" },
+        { key: "rsa", alg: "PS256" },
+      ] as const;
+      const sigs = signed.map(({ key, alg }) => opensslSign(ids[key], alg, message));
+      const check = (i: number) => {
+        const { key, alg } = signed[i % signed.length];
+        const wrongKey = i % 7 === 0;
+        const cert = certs[wrongKey ? (key.startsWith("rsa") ? "ec" : "rsa") : key];
+        return outcome(() =>
+          verifyBytes(message, sigs[i % signed.length], cert, { alg, backend: threaded })
+        ).then((result) => {
+          if (wrongKey) assert.notEqual(result, "ok", `#${i} with the wrong key`);
+          else assert.equal(result, "ok", `#${i}`);
+        });
+      };
+      // 20 at a time, well within the lane's 64 slots, so that every one goes to the worker.
+      for (let start = 0; start < 200; start += 20) {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => check(start + i)));
+      }
+      assert.ok(threaded.offThread >= 150, `${threaded.offThread} off-thread`);
+    } finally {
+      threaded.close();
+    }
+  });
+
   test("precomputed digests, and refused keys, behave as in-thread", async () => {
     const threaded = createThreadedBackend({ threads: 1 });
     const registry = createAlgorithmRegistry();
