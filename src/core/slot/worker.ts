@@ -1,7 +1,9 @@
 /**
  * The slot worker: owns one PKCS#11 session and makes every blocking token call of its slot
- * (api §1.3, slot-server.txt). Requests arrive in batches from the proxy, are run in order,
- * and answered in one batch. Module state is process-wide: the proxy decides who finalizes.
+ * (api §1.3, slot-server.txt). Sign requests arrive on the shared-memory lane (../lane.ts)
+ * and are answered there one by one; the others arrive by message in batches, are run in
+ * order, and answered in one batch. Module state is process-wide: the proxy decides who
+ * finalizes.
  *
  * @module
  */
