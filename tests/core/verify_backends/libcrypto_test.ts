@@ -1,32 +1,21 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLibcryptoBackend } from "../../../src/core/verify_backends/libcrypto.ts";
 import { createWebCryptoBackend } from "../../../src/core/_verify_webcrypto.ts";
 import { type VerifyBackend, verifyBytes } from "../../../src/core/verify_bytes.ts";
 import { createAlgorithmRegistry } from "../../../src/core/algorithms/registry.ts";
 import { parseCertificate, type X509Certificate } from "../../../src/core/x509.ts";
-import { isPkcs11exError } from "../../../src/core/errors.ts";
 import { makeSelfSigned, type TestIdentity } from "../../_support/software_keys.ts";
 import { run, runOk } from "../../_support/run.ts";
 import { makeTempDir } from "../../_support/tmp.ts";
+import { opensslSign as signWithOpenssl, outcome, PSS } from "./_openssl.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
-const PSS = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"];
 const ALL_FAMILIES = ["rsa_pkcs1", "rsa_pss", "ecdsa", "eddsa"] as const;
-
-/** What verifyBytes made of a case: "ok" or the rejection's reason / error class. */
-async function outcome(run: () => Promise<void>): Promise<string> {
-  try {
-    await run();
-    return "ok";
-  } catch (err) {
-    return isPkcs11exError(err) ? err.reason : (err as Error).constructor.name;
-  }
-}
 
 describe("libcrypto verify backend", () => {
   const { dir, cleanup } = makeTempDir();
@@ -51,24 +40,8 @@ describe("libcrypto verify backend", () => {
     return path;
   }
 
-  function opensslSign(id: TestIdentity, alg: string, input: Uint8Array, opts = PSS): Uint8Array {
-    const out = join(dir, "sig.bin");
-    const inPath = file("in.bin", input);
-    const args = alg === "EdDSA"
-      ? ["pkeyutl", "-sign", "-inkey", id.keyPath, "-rawin", "-in", inPath, "-out", out]
-      : [
-        "dgst",
-        "-sha256",
-        "-sign",
-        id.keyPath,
-        "-out",
-        out,
-        ...(alg === "PS256" ? opts : []),
-        inPath,
-      ];
-    runOk("openssl", args);
-    return new Uint8Array(readFileSync(out));
-  }
+  const opensslSign = (id: TestIdentity, alg: string, input: Uint8Array, opts = PSS) =>
+    signWithOpenssl(dir, id, alg, input, opts);
 
   function opensslVerifies(id: TestIdentity, alg: string, input: Uint8Array, sig: Uint8Array) {
     const pub = join(dir, "pub.pem");

@@ -1,8 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { createThreadedBackend } from "../../../src/core/verify_backends/threaded.ts";
 import {
   decodeVerifyPlan,
@@ -27,24 +25,12 @@ import { createLibcryptoBackend } from "../../../src/core/verify_backends/libcry
 import { type VerifyBackend, verifyBytes } from "../../../src/core/verify_bytes.ts";
 import { createAlgorithmRegistry } from "../../../src/core/algorithms/registry.ts";
 import { parseCertificate } from "../../../src/core/x509.ts";
-import { isPkcs11exError } from "../../../src/core/errors.ts";
 import { makeSelfSigned, type TestIdentity } from "../../_support/software_keys.ts";
-import { runOk } from "../../_support/run.ts";
 import { makeTempDir } from "../../_support/tmp.ts";
+import { opensslSign as signWithOpenssl, outcome } from "./_openssl.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
-const PSS = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"];
-
-/** What verifyBytes made of a case: "ok" or the rejection's reason / error class. */
-async function outcome(run: () => Promise<void>): Promise<string> {
-  try {
-    await run();
-    return "ok";
-  } catch (err) {
-    return isPkcs11exError(err) ? err.reason : (err as Error).constructor.name;
-  }
-}
 
 describe("threaded verify backend (libcrypto on worker threads)", () => {
   const { dir } = makeTempDir();
@@ -65,22 +51,8 @@ describe("threaded verify backend (libcrypto on worker threads)", () => {
   // Larger than a lane slot (8 KiB): hashed on the main thread, verified as a digest.
   const large = new Uint8Array(20_000).map((_, i) => i * 7);
 
-  function opensslSign(id: TestIdentity, alg: string, input: Uint8Array): Uint8Array {
-    const inPath = join(dir, "in.bin");
-    const out = join(dir, "sig.bin");
-    writeFileSync(inPath, input);
-    runOk("openssl", [
-      "dgst",
-      "-sha256",
-      "-sign",
-      id.keyPath,
-      "-out",
-      out,
-      ...(alg === "PS256" ? PSS : []),
-      inPath,
-    ]);
-    return new Uint8Array(readFileSync(out));
-  }
+  const opensslSign = (id: TestIdentity, alg: string, input: Uint8Array) =>
+    signWithOpenssl(dir, id, alg, input);
 
   const cases = [
     { alg: "RS256", key: "rsa", other: "rsa2" },
