@@ -2,9 +2,9 @@
  * Requests per second of a Hono route behind the `jwsVerify` middleware against the same route
  * without it, on the runtime's own server (`Deno.serve` / `Bun.serve`) on 127.0.0.1.
  *
- * The load generator runs in the same process: CONCURRENCY `fetch` loops (keep-alive), each
- * POSTing a 1 KiB JSON body with its detached JWS header and reading the response, for
- * BENCH_SECONDS per sample. Both routes get the same bytes and read the body; the only
+ * The load tool is wrk (Debian's `wrk`, installed by scripts/setup.sh) in its own process: one
+ * thread, CONCURRENCY keep-alive connections, each POSTing a 1 KiB JSON body with its detached
+ * JWS header, for BENCH_SECONDS per sample (at least 1). Both routes get the same bytes and read the body; the only
  * difference is the middleware (real pipeline, PinnedRegistry, x5c header), run once with each
  * verify backend (WebCrypto; libcrypto, OpenSSL through our FFI). ROUNDS interleaved
  * rounds, medians, one JSON line per algorithm (plus a diagnostic row: the middleware with a
@@ -14,6 +14,9 @@
  * Run with `node bench/run.mjs bench/hono.ts` (both runtimes), or `deno run -A bench/hono.ts` /
  * `bun bench/hono.ts`.
  */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { type Context, Hono } from "hono";
 import { jwsVerify, type Variables } from "../src/middleware/hono.ts";
@@ -42,21 +45,47 @@ const body = new TextEncoder().encode(
     "}",
 );
 
-/** Runs CONCURRENCY fetch loops against `url` for `seconds`; returns requests per second. */
-async function load(url: string, headers: Record<string, string>, seconds: number) {
-  const end = performance.now() + seconds * 1000;
-  const start = performance.now();
-  let done = 0;
-  const loop = async () => {
-    while (performance.now() < end) {
-      const res = await fetch(url, { method: "POST", body, headers });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
-      done++;
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
-  return done / ((performance.now() - start) / 1000);
+/** The wrk script: POSTs the body file with the JSON content type and the JWS header. */
+const WRK_SCRIPT = `
+local file = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
+wrk.method = "POST"
+wrk.body = file:read("*a")
+file:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["JWS-Signature"] = os.getenv("BENCH_JWS")
+`;
+const work = makeTempDir("pkcs11ex-bench-hono-");
+const scriptPath = join(work.dir, "post.lua");
+const bodyPath = join(work.dir, "body.json");
+writeFileSync(scriptPath, WRK_SCRIPT);
+writeFileSync(bodyPath, body);
+
+/**
+ * Runs wrk (one thread, CONCURRENCY keep-alive connections) against `url` for `seconds`;
+ * returns requests per second. Any non-2xx answer or socket error aborts the run.
+ */
+function load(url: string, jws: string, seconds: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const args = ["-t1", `-c${CONCURRENCY}`, `-d${seconds}s`, "-s", scriptPath, url];
+    const child = spawn("wrk", args, {
+      env: { ...process.env, BENCH_BODY: bodyPath, BENCH_JWS: jws },
+    });
+    let out = "";
+    child.stdout.on("data", (chunk) => (out += chunk));
+    child.stderr.on("data", (chunk) => (out += chunk));
+    child.on("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "ENOENT"
+          ? new Error("bench/hono.ts needs wrk: run `bash scripts/setup.sh bench`")
+          : err,
+      ));
+    child.on("close", (code) => {
+      const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      if (code !== 0 || rate === null || /Non-2xx|Socket errors/.test(out)) {
+        reject(new Error(`wrk ${url} failed (exit ${code}):\n${out}`));
+      } else resolve(Number(rate[1]));
+    });
+  });
 }
 
 /** Interleaved rounds of `ours` and `baseline` (the order alternates), medians, one JSON line. */
@@ -126,6 +155,9 @@ for (const [name, backend] of Object.entries(BACKENDS)) {
   app.use(`/signed/${name}`, jwsVerify(verifier(backend)));
   app.post(`/signed/${name}`, route);
 }
+// wrk closes its connections with requests in flight when a sample ends: answer those without
+// Hono's default error log. During a sample any failure is a non-2xx answer, and aborts the run.
+app.onError((_err, c) => c.text("error", 500));
 app.use("/noop", jwsVerify(noop));
 app.post("/noop", route);
 app.post("/plain", route);
@@ -133,26 +165,24 @@ app.post("/plain", route);
 const server = await serve(app.fetch);
 try {
   for (const alg of Object.keys(ALGS) as Alg[]) {
-    const headers = {
-      "content-type": "application/json",
-      "JWS-Signature": await signJws(body, softwareSigner(identities[alg], alg)),
-    };
+    const jws = await signJws(body, softwareSigner(identities[alg], alg));
     for (const backend of Object.keys(BACKENDS)) {
       await compare(
         `${alg}, ${backend}: jwsVerify route vs the same route without`,
-        () => load(`${server.url}/signed/${backend}`, headers, SECONDS),
-        () => load(`${server.url}/plain`, headers, SECONDS),
+        () => load(`${server.url}/signed/${backend}`, jws, SECONDS),
+        () => load(`${server.url}/plain`, jws, SECONDS),
       );
     }
     if (alg === "ES256") {
       await compare(
         "diagnostic: jwsVerify with a no-op verifier vs the same route without",
-        () => load(`${server.url}/noop`, headers, SECONDS),
-        () => load(`${server.url}/plain`, headers, SECONDS),
+        () => load(`${server.url}/noop`, jws, SECONDS),
+        () => load(`${server.url}/plain`, jws, SECONDS),
       );
     }
   }
 } finally {
   threaded.close();
   await server.close();
+  work.cleanup();
 }

@@ -2,7 +2,8 @@
 # Installs what the demo, the tests and the benchmarks need on a fresh Debian machine with
 # Node.js and npm: SoftHSM2, the outside verifiers (openssl, pdfsig, qpdf, xmlsec1), a C
 # compiler and the PKCS#11 header for the C baselines, and the npm packages from the lockfile
-# (Deno and Bun among them). Idempotent: it installs only what is missing.
+# (Deno and Bun among them); with the argument `bench`, also the HTTP load tool of bench/hono.ts
+# (wrk). Idempotent: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,9 @@ for pair in softhsm2-util:softhsm2 pkcs11-tool:opensc openssl:openssl pdfsig:pop
   qpdf:qpdf xmlsec1:xmlsec1 cc:gcc script:bsdutils; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need_apt+=("${pair#*:}")
 done
+if [ "${1:-}" = "bench" ]; then
+  command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+fi
 [ -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ] || need_apt+=(libp11-kit-dev)
 [ -f /usr/lib/softhsm/libsofthsm2.so ] || need_apt+=(softhsm2)
 if [ ${#need_apt[@]} -gt 0 ]; then
