@@ -223,6 +223,39 @@ describe("jwsVerify (Hono, real HTTP on loopback)", () => {
     });
   });
 
+  test("a body stream locked by an earlier handler → body_already_consumed", async () => {
+    const app = new Hono();
+    app.use("*", async (c, next) => {
+      c.req.raw.body?.getReader(); // takes the stream without reading it
+      await next();
+    });
+    app.use("*", jwsVerify(verifier, { exposeReason: true }));
+    app.post("/", (c) => c.text("ok"));
+    await withServer(app, async (url) => {
+      const res = await post(url, body, { "JWS-Signature": await signJws(body, good.signer) });
+      assert.equal(res.status, 401);
+      assert.deepEqual(JSON.parse(res.text), { error: "body_already_consumed" });
+    });
+  });
+
+  test("a chunked body (no Content-Length) is read from its stream, verified and still readable", async () => {
+    await withServer(makeApp(), async (url) => {
+      const stream = new ReadableStream<Uint8Array>({
+        start(ctrl) {
+          ctrl.enqueue(bomBody.subarray(0, 5));
+          ctrl.enqueue(bomBody.subarray(5));
+          ctrl.close();
+        },
+      });
+      const jws = await signJws(bomBody, good.signer);
+      const res = await post(`${url}/api/echo`, stream, { "JWS-Signature": jws });
+      assert.equal(res.status, 200, res.text);
+      const json = JSON.parse(res.text);
+      assert.equal(json.subject, "acme");
+      assert.equal(json.bodyB64, encodeBase64url(bomBody));
+    });
+  });
+
   test("a body cached as bytes before the middleware is still verified", async () => {
     const app = new Hono<{ Variables: Variables }>();
     app.use("*", async (c, next) => {
