@@ -158,6 +158,23 @@ describe("Session signing, checked by openssl", () => {
     assert.deepEqual(owned, session.sign(mech, rsa(), message), "the copy kept its bytes");
   });
 
+  test("sign's copies each own an ArrayBuffer of their exact length, across batches", () => {
+    const mech = session.mechanism({ mechanism: "CKM_ECDSA" });
+    const digest = sha256(message);
+    const signatures = Array.from(
+      { length: 300 }, // more than one batch of 64-byte copies
+      () => session.sign(mech, keys.ec.privateKey, digest),
+    );
+    const buffers = new Set(signatures.map((sig) => sig.buffer));
+    assert.equal(buffers.size, signatures.length, "no two signatures share a buffer");
+    for (const sig of signatures) {
+      assert.equal(sig.byteOffset, 0);
+      assert.equal(sig.buffer.byteLength, 64);
+      assert.equal(session.verify(mech, keys.ec.publicKey, digest, sig), true);
+    }
+    assert.equal(new Set(signatures.map((sig) => sig.join())).size, 300, "ECDSA is randomized");
+  });
+
   test("multi-part PSS verifies on the token and fails when tampered", () => {
     const mech = session.mechanism({ mechanism: "CKM_SHA256_RSA_PKCS_PSS", pss: PSS });
     const sig = session.signMultipart(mech, rsa(), [message.subarray(0, 5), message.subarray(5)]);
