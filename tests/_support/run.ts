@@ -43,3 +43,27 @@ export function runOk(
   }
   return res;
 }
+
+/**
+ * `openssl cms -verify` of a detached DER SignedData over the file `dataPath`: trusting
+ * `caPath` when given (any purpose), skipping the chain check otherwise. Returns
+ * `"<exit status> <stderr>"`, e.g. `"0 CMS Verification successful"`.
+ */
+export function opensslCmsVerify(cmsPath: string, dataPath: string, caPath?: string): string {
+  const trust = caPath ? ["-CAfile", caPath, "-purpose", "any"] : ["-noverify"];
+  const res = run("openssl", [
+    "cms",
+    "-verify",
+    "-binary",
+    "-inform",
+    "DER",
+    "-in",
+    cmsPath,
+    "-content",
+    dataPath,
+    ...trust,
+    "-out",
+    "/dev/null",
+  ]);
+  return `${res.status} ${res.stderr.trim()}`;
+}

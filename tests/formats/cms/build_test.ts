@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeTempDir } from "../../_support/tmp.ts";
-import { run, runOk } from "../../_support/run.ts";
+import { opensslCmsVerify, runOk } from "../../_support/run.ts";
 import { makeSelfSigned, softwareSigner } from "../../_support/software_keys.ts";
 import { isPkcs11exError } from "../../../src/core/errors.ts";
 import {
@@ -21,25 +21,6 @@ import {
 import { compareDer } from "../../../src/formats/cms/signed_attributes.ts";
 import { ALGS, setUp } from "./_fixtures.ts";
 
-function opensslVerify(cmsPath: string, dataPath: string, caPath?: string): string {
-  const trust = caPath ? ["-CAfile", caPath, "-purpose", "any"] : ["-noverify"];
-  const res = run("openssl", [
-    "cms",
-    "-verify",
-    "-binary",
-    "-inform",
-    "DER",
-    "-in",
-    cmsPath,
-    "-content",
-    dataPath,
-    ...trust,
-    "-out",
-    "/dev/null",
-  ]);
-  return `${res.status} ${res.stderr.trim()}`;
-}
-
 describe("buildSignedData", () => {
   const { dir, cleanup } = makeTempDir("cms-build-");
   const fx = setUp(dir);
@@ -49,15 +30,15 @@ describe("buildSignedData", () => {
       const cms = await buildSignedData({ signer: fx.signers[alg], contentDigest: fx.digest });
       const path = join(dir, `${alg}.der`);
       writeFileSync(path, cms);
-      assert.match(opensslVerify(path, fx.dataPath), /^0 CMS Verification successful/);
+      assert.match(opensslCmsVerify(path, fx.dataPath), /^0 CMS Verification successful/);
       assert.match(
-        opensslVerify(path, fx.dataPath, fx.ids[keyType].certPath),
+        opensslCmsVerify(path, fx.dataPath, fx.ids[keyType].certPath),
         /^0 CMS Verification successful/,
       );
       const tampered = new Uint8Array(fx.data);
       tampered[3] ^= 1;
       writeFileSync(join(dir, "tampered.bin"), tampered);
-      assert.doesNotMatch(opensslVerify(path, join(dir, "tampered.bin")), /^0 /);
+      assert.doesNotMatch(opensslCmsVerify(path, join(dir, "tampered.bin")), /^0 /);
     });
   }
 
@@ -104,7 +85,7 @@ describe("buildSignedData", () => {
     assert.equal(si.signingTime?.toISOString(), when.toISOString());
     const path = join(dir, "st.der");
     writeFileSync(path, cms);
-    assert.match(opensslVerify(path, fx.dataPath), /^0 /);
+    assert.match(opensslCmsVerify(path, fx.dataPath), /^0 /);
     const printed = runOk("openssl", ["cms", "-cmsout", "-print", "-inform", "DER", "-in", path])
       .stdout;
     assert.ok(printed.includes(`(${OID_ATTR_SIGNING_TIME})`) || printed.includes("signingTime"));
@@ -144,7 +125,7 @@ describe("buildSignedData", () => {
     verifySignerInfoMath(parsed);
     const path = join(dir, "stamped.der");
     writeFileSync(path, stamped);
-    assert.match(opensslVerify(path, fx.dataPath), /^0 /);
+    assert.match(opensslCmsVerify(path, fx.dataPath), /^0 /);
   });
 
   test("compareDer orders as X.690 §11.6 (shorter padded with zeros)", () => {
