@@ -442,7 +442,7 @@ describe("metadata sanitizer", () => {
     const rec = recordSpan(CHANNEL_NAMES(prefix).sign);
     try {
       const err = new Pkcs11exError("pin_incorrect", "Cannot log in: the PIN is incorrect");
-      await assert.rejects(telemetry.sign({ pin: "1234", slotRef: "p" }, (ctx) => {
+      await assert.rejects(telemetry.sign({ pin: "pin-1234", slotRef: "p" }, (ctx) => {
         ctx.metadata.signature = new Uint8Array([1, 2]);
         ctx.metadata.payload = "secret-payload";
         return Promise.reject(err);
@@ -453,7 +453,7 @@ describe("metadata sanitizer", () => {
         return Promise.resolve();
       });
       const dump = JSON.stringify(rec.seen.map((s) => s.metadata));
-      for (const secret of ["1234", "secret-payload", "hunter2", "BEGIN", "signature"]) {
+      for (const secret of ["pin-1234", "secret-payload", "hunter2", "BEGIN", "signature"]) {
         assert.equal(dump.includes(secret), false, `${secret} leaked: ${dump}`);
       }
       assert.ok(dump.includes("ES256"));

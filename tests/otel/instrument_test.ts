@@ -194,14 +194,18 @@ describe("OpenTelemetry bridge", () => {
     const otel = instrument({ prefix, tracer });
     try {
       const telemetry = createTelemetry(prefix);
-      await telemetry.sign({ pin: "4321", payload: "eyJwYXlsb2FkIn0" }, async (ctx) => {
+      await telemetry.sign({ pin: "pin-4321", payload: "eyJwYXlsb2FkIn0" }, async (ctx) => {
         telemetry.sessionOpen({ password: "hunter2", slotRef: "s" });
         ctx.metadata.signature = new Uint8Array([0xde, 0xad]);
         ctx.metadata.sig = "c2lnbmF0dXJl";
         return await Promise.resolve(new Uint8Array([0xbe, 0xef]));
       });
       const dump = JSON.stringify(tracer.spans.map((s) => [s.attributes, s.events]));
-      for (const secret of ["4321", "eyJwYXlsb2FkIn0", "hunter2", "c2lnbmF0dXJl", "222", "173"]) {
+      // Bytes would appear as a JSON array or as an indexed object; bare numbers would not do as
+      // probes (durations and times are full of digits).
+      const secrets = ["pin-4321", "eyJwYXlsb2FkIn0", "hunter2", "c2lnbmF0dXJl"];
+      const bytes = ["222,173", '"0":222', "190,239", '"0":190'];
+      for (const secret of [...secrets, ...bytes]) {
         assert.equal(dump.includes(secret), false, `${secret} leaked: ${dump}`);
       }
     } finally {
