@@ -53,6 +53,17 @@ describe("built-in algorithms", () => {
     assert.equal(registry.get("none"), undefined);
   });
 
+  test("sign plans are made once and frozen, mechanism parameters included", () => {
+    for (const name of ["RS256", "PS256", "ES256", "EdDSA"]) {
+      for (const pre of name === "EdDSA" ? [false] : [false, true]) {
+        const plan = registry.get(name)!.signPlan(pre);
+        assert.equal(registry.get(name)!.signPlan(pre), plan, `${name}: the same object each call`);
+        assert.ok(Object.isFrozen(plan) && Object.isFrozen(plan.mechanism), name);
+        if (plan.mechanism.pss !== undefined) assert.ok(Object.isFrozen(plan.mechanism.pss));
+      }
+    }
+  });
+
   test("ES256 der context round-trips with node:crypto's DER and IEEE P1363 encodings", () => {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const es = registry.get("ES256")!;

@@ -18,19 +18,28 @@ const CKM_HASH: Record<ShaName, string> = {
 
 const identity = (sig: Uint8Array): Uint8Array => sig;
 
+/**
+ * A sign plan made once and frozen, mechanism parameters included: `signPlan` hands out the
+ * same object on every call, so the layers below recognize the mechanism by identity instead of
+ * re-encoding it for every signature.
+ */
+function fixedPlan(mechanism: SignPlan["mechanism"], input: SignPlan["input"]): SignPlan {
+  if (mechanism.pss !== undefined) Object.freeze(mechanism.pss);
+  return Object.freeze({ mechanism: Object.freeze(mechanism), input });
+}
+
 /** An RSASSA-PKCS1-v1_5 algorithm (RS256 is `rsaPkcs1Algorithm("RS256", "sha256")`). */
 export function rsaPkcs1Algorithm(name: string, hash: ShaName): Algorithm {
   const h = CKM_HASH[hash];
+  const overDigestInfo = fixedPlan({ mechanism: "CKM_RSA_PKCS" }, "digest_info");
+  const overMessage = fixedPlan({ mechanism: `CKM_${h}_RSA_PKCS` }, "message");
   return Object.freeze({
     name,
     keyTypes: ["rsa"] as const,
     hash,
     minRsaBits: 2048,
     verify: { family: "rsa_pkcs1" } as const,
-    signPlan: (precomputed: boolean): SignPlan =>
-      precomputed
-        ? { mechanism: { mechanism: "CKM_RSA_PKCS" }, input: "digest_info" }
-        : { mechanism: { mechanism: `CKM_${h}_RSA_PKCS` }, input: "message" },
+    signPlan: (precomputed: boolean): SignPlan => precomputed ? overDigestInfo : overMessage,
     encodeSignature: identity,
     decodeSignature: identity,
   });
@@ -40,16 +49,15 @@ export function rsaPkcs1Algorithm(name: string, hash: ShaName): Algorithm {
 export function rsaPssAlgorithm(name: string, hash: ShaName, saltLength: number): Algorithm {
   const h = CKM_HASH[hash];
   const pss = { hashAlg: `CKM_${h}`, mgf: `CKG_MGF1_${h}`, sLen: saltLength };
+  const overDigest = fixedPlan({ mechanism: "CKM_RSA_PKCS_PSS", pss: { ...pss } }, "digest");
+  const overMessage = fixedPlan({ mechanism: `CKM_${h}_RSA_PKCS_PSS`, pss: { ...pss } }, "message");
   return Object.freeze({
     name,
     keyTypes: ["rsa"] as const,
     hash,
     minRsaBits: 2048,
     verify: { family: "rsa_pss", saltLength } as const,
-    signPlan: (precomputed: boolean): SignPlan =>
-      precomputed
-        ? { mechanism: { mechanism: "CKM_RSA_PKCS_PSS", pss: { ...pss } }, input: "digest" }
-        : { mechanism: { mechanism: `CKM_${h}_RSA_PKCS_PSS`, pss: { ...pss } }, input: "message" },
+    signPlan: (precomputed: boolean): SignPlan => precomputed ? overDigest : overMessage,
     encodeSignature: identity,
     decodeSignature: identity,
   });
@@ -65,12 +73,13 @@ export function ecdsaAlgorithm(
   namedCurve: string,
   coordinateBytes: number,
 ): Algorithm {
+  const overDigest = fixedPlan({ mechanism: "CKM_ECDSA" }, "digest");
   return Object.freeze({
     name,
     keyTypes: ["ec"] as const,
     hash,
     verify: { family: "ecdsa", namedCurve } as const,
-    signPlan: (): SignPlan => ({ mechanism: { mechanism: "CKM_ECDSA" }, input: "digest" }),
+    signPlan: (): SignPlan => overDigest,
     encodeSignature: (raw: Uint8Array, context: "jose" | "der"): Uint8Array =>
       context === "der" ? ecdsaRawToDer(raw, coordinateBytes) : ecdsaCheckRaw(raw, coordinateBytes),
     decodeSignature: (sig: Uint8Array, context: "jose" | "der"): Uint8Array =>
@@ -80,6 +89,7 @@ export function ecdsaAlgorithm(
 
 /** Ed25519 (JOSE `EdDSA`): `CKM_EDDSA` over the message; a precomputed digest is refused. */
 export function ed25519Algorithm(name: string): Algorithm {
+  const overMessage = fixedPlan({ mechanism: "CKM_EDDSA" }, "message");
   return Object.freeze({
     name,
     keyTypes: ["ed25519"] as const,
@@ -91,7 +101,7 @@ export function ed25519Algorithm(name: string): Algorithm {
           `Cannot sign a precomputed digest with ${name}: EdDSA hashes internally`,
         );
       }
-      return { mechanism: { mechanism: "CKM_EDDSA" }, input: "message" };
+      return overMessage;
     },
     encodeSignature: identity,
     decodeSignature: identity,

@@ -49,7 +49,9 @@ export interface Algorithm {
   /** How software verifies it. */
   readonly verify: VerifySpec;
   /**
-   * How a PKCS#11 token signs it.
+   * How a PKCS#11 token signs it. Return the same (frozen) plan object on every call: the token
+   * layer recognizes a mechanism by identity, and a fresh object per call costs each signature a
+   * new encoding of the mechanism.
    * @param precomputedDigest the caller already hashed the data.
    * @throws {RangeError} when the algorithm cannot sign a precomputed digest (EdDSA).
    */
