@@ -330,11 +330,17 @@ export class Pkcs11ex implements AsyncDisposable {
     return this.#sign(data, opts, "raw");
   }
 
-  async #sign(data: SignInput, opts: SignBytesOptions, format: string): Promise<Uint8Array> {
-    const { actor, keyRef } = this.#resolveSigner(opts.signer);
+  #sign(data: SignInput, opts: SignBytesOptions, format: string): Promise<Uint8Array> {
+    let signer;
+    try {
+      signer = this.#resolveSigner(opts.signer);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { actor, keyRef } = signer;
     const context = opts.encodingContext ?? "der";
     const metadata = { slotRef: actor.config.ref, keyRef, format, encodingContext: context };
-    return await this.telemetry.sign(metadata, async (span) => {
+    return this.telemetry.sign(metadata, async (span) => {
       const chosen = this.#chooseAlg(actor, keyRef, opts.alg);
       const alg = chosen instanceof Promise ? await chosen : chosen;
       span.metadata.alg = alg.name;

@@ -118,40 +118,57 @@ function isObserved(tc: TracingChannel<SpanContext>): boolean {
 
 function spanRunner(name: string): SpanRunner {
   const tc = diagnosticsChannel.tracingChannel<SpanContext>(name);
-  return async function runSpan<T>(
+  return function runSpan<T>(
     metadata: Record<string, unknown>,
     fn: (ctx: SpanContext) => Promise<T>,
   ): Promise<T> {
     // fn fills its own context; subscribers see a sanitized copy, updated when fn settles.
     const work: SpanContext = { metadata: { ...metadata }, measurements: {} };
-    if (!isObserved(tc)) return await fn(work);
-    const systemTime = Date.now();
-    const published: SpanContext = {
-      metadata: sanitizeMetadata(metadata),
-      measurements: { systemTime },
-    };
-    let result: T;
-    // The traced function resolves to nothing: tracePromise stores the resolved value on the
-    // context that subscribers see, and a result may be a signature or a payload.
-    await tc.tracePromise(async () => {
-      const t0 = performance.now();
-      let failure: ReturnType<typeof describeError> | undefined;
+    if (!isObserved(tc)) {
+      // Unobserved, fn's own promise is the result: no extra async frame on a hot path.
       try {
-        result = await fn(work);
+        return fn(work);
       } catch (err) {
-        failure = describeError(err, work.metadata.format);
-        throw err;
-      } finally {
-        published.metadata = { ...sanitizeMetadata(work.metadata), ...failure };
-        published.measurements = {
-          ...numbersOnly(work.measurements),
-          systemTime,
-          duration: performance.now() - t0,
-        };
+        return Promise.reject(err);
       }
-    }, published);
-    return result!;
+    }
+    return observedSpan(tc, metadata, work, fn);
   };
+}
+
+/** Runs `fn` inside `tc`'s tracePromise, publishing a sanitized copy of its context. */
+async function observedSpan<T>(
+  tc: TracingChannel<SpanContext>,
+  metadata: Record<string, unknown>,
+  work: SpanContext,
+  fn: (ctx: SpanContext) => Promise<T>,
+): Promise<T> {
+  const systemTime = Date.now();
+  const published: SpanContext = {
+    metadata: sanitizeMetadata(metadata),
+    measurements: { systemTime },
+  };
+  let result: T;
+  // The traced function resolves to nothing: tracePromise stores the resolved value on the
+  // context that subscribers see, and a result may be a signature or a payload.
+  await tc.tracePromise(async () => {
+    const t0 = performance.now();
+    let failure: ReturnType<typeof describeError> | undefined;
+    try {
+      result = await fn(work);
+    } catch (err) {
+      failure = describeError(err, work.metadata.format);
+      throw err;
+    } finally {
+      published.metadata = { ...sanitizeMetadata(work.metadata), ...failure };
+      published.measurements = {
+        ...numbersOnly(work.measurements),
+        systemTime,
+        duration: performance.now() - t0,
+      };
+    }
+  }, published);
+  return result!;
 }
 
 /** The finite-number measurements of `m`, nothing else. */

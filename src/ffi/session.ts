@@ -18,6 +18,7 @@ import { type ModuleContext, readUlongArray, UlongCell } from "./context.ts";
 import { readUlong } from "./layout.ts";
 import { buildMechanism, type MechanismSpec, type NativeMechanism } from "./mechanism.ts";
 import { checkRv } from "./rv.ts";
+import { FreshCopies } from "./fresh_copies.ts";
 
 /** `CK_SESSION_INFO`, decoded. */
 export interface SessionInfo {
@@ -42,11 +43,6 @@ export interface KeyPairHandles {
 }
 
 const FIND_BATCH = 64;
-/** Output copies up to this size come from batches (`Session#copyOut`). */
-const FRESH_MAX_BYTES = 1024;
-/** A batch holds up to this many copies, and at most `FRESH_BATCH_BYTES` of them. */
-const FRESH_BATCH = 256;
-const FRESH_BATCH_BYTES = 64 * 1024;
 
 /** A PKCS#11 session handle with typed operations. */
 export class Session {
@@ -57,8 +53,8 @@ export class Session {
   readonly #ctx: ModuleContext;
   readonly #length: UlongCell;
   #scratch = new Uint8Array(1024);
-  /** Never-used output arrays by length, made in batches (see `#copyOut`). */
-  readonly #fresh = new Map<number, Uint8Array[]>();
+  /** The caller-owned copies of outputs (see fresh_copies.ts). */
+  readonly #copies = new FreshCopies();
   #closed = false;
 
   /** Wraps a handle opened by `Pkcs11Module.openSession`. */
@@ -305,29 +301,9 @@ export class Session {
     return this.#scratch.subarray(0, Number(this.#length.get()));
   }
 
-  /**
-   * A copy of `view` the caller owns: its own `ArrayBuffer`, never handed out before. Small
-   * ones are made in batches: Deno backs every typed array with its own `malloc`'d store, and
-   * one allocation per call, interleaved with the driver's own, cost ≈ 7 % of a P-256
-   * signature on SoftHSM2; made 64 at a time ≈ 3.5 %, 256 at a time ≈ 2 % (bench/README.md).
-   */
-  #copyOut(view: Uint8Array): Uint8Array {
-    const length = view.length;
-    if (length > FRESH_MAX_BYTES) return view.slice();
-    let batch = this.#fresh.get(length);
-    if (batch === undefined || batch.length === 0) {
-      const count = Math.min(FRESH_BATCH, Math.floor(FRESH_BATCH_BYTES / Math.max(length, 1)));
-      batch = Array.from({ length: count }, () => new Uint8Array(length));
-      this.#fresh.set(length, batch);
-    }
-    const out = batch.pop()!;
-    out.set(view);
-    return out;
-  }
-
   /** `C_SignInit` + `C_Sign`: one signature over `data`. */
   sign(mechanism: NativeMechanism, key: bigint, data: Uint8Array): Uint8Array {
-    return this.#copyOut(this.signView(mechanism, key, data));
+    return this.#copies.copy(this.signView(mechanism, key, data));
   }
 
   /**
@@ -352,7 +328,7 @@ export class Session {
     for (const part of parts) {
       checkRv(fns.C_SignUpdate(this.handle, part, BigInt(part.length)), "C_SignUpdate");
     }
-    return this.#copyOut(
+    return this.#copies.copy(
       this.#intoScratch("C_SignFinal", (out, len) => fns.C_SignFinal(this.handle, out, len)),
     );
   }

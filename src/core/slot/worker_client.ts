@@ -16,6 +16,7 @@ import {
   type WorkerRequest,
   type WorkerResponse,
 } from "./protocol.ts";
+import { FreshCopies } from "../../ffi/fresh_copies.ts";
 import { LaneClient, laneSupported, nextLaneId } from "../lane.ts";
 
 /** A request without its id; the client numbers requests. */
@@ -50,6 +51,8 @@ export class WorkerClient {
   readonly #lane = laneSupported()
     ? new LaneClient((id, signature) => this.#laneAnswer(id, signature))
     : undefined;
+  /** The callers' copies of lane answers (see ../../ffi/fresh_copies.ts). */
+  readonly #copies = new FreshCopies();
   /** Lane plan numbers by key and mechanism. */
   readonly #plans = new Map<string, number>();
   readonly #onDeath: (client: WorkerClient) => void;
@@ -135,7 +138,7 @@ export class WorkerClient {
     const pending = this.#pending.get(id);
     if (pending === undefined) return;
     this.#pending.delete(id);
-    pending.resolve(signature.slice()); // the caller's own copy of the lane's bytes
+    pending.resolve(this.#copies.copy(signature)); // the caller's own copy of the lane's bytes
   }
 
   #flush(): void {
