@@ -10,24 +10,32 @@ import { ecdsaRawToDer } from "../../src/core/algorithms/mod.ts";
 import { makeSelfSigned, type TestIdentity } from "../_support/software_keys.ts";
 import { runOk } from "../_support/run.ts";
 import { makeTempDir } from "../_support/tmp.ts";
+import { opensslSign } from "./verify_backends/_openssl.ts";
 
 const data = new TextEncoder().encode("the signed bytes");
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
 
-function opensslSign(
+/** `openssl pkeyutl` over a precomputed digest (`dgst` would hash it again). */
+function opensslSignDigest(
   dir: string,
   id: TestIdentity,
-  opts: string[],
-  input: Uint8Array,
-  raw = false,
+  digest: Uint8Array,
+  pkeyopts: string[],
 ): Uint8Array {
-  const inPath = join(dir, "in.bin");
+  const inPath = join(dir, "digest.bin");
   const outPath = join(dir, "sig.bin");
-  writeFileSync(inPath, input);
-  const args = raw
-    ? ["pkeyutl", "-sign", "-inkey", id.keyPath, "-in", inPath, "-out", outPath, ...opts]
-    : ["dgst", "-sha256", "-sign", id.keyPath, "-out", outPath, ...opts, inPath];
-  runOk("openssl", args);
+  writeFileSync(inPath, digest);
+  runOk("openssl", [
+    "pkeyutl",
+    "-sign",
+    "-inkey",
+    id.keyPath,
+    "-in",
+    inPath,
+    "-out",
+    outPath,
+    ...pkeyopts,
+  ]);
   return new Uint8Array(readFileSync(outPath));
 }
 
@@ -43,18 +51,13 @@ describe("verifyBytes", () => {
 
   test("accepts openssl signatures for RS256, PS256, ES256 (der) and EdDSA", async () => {
     const rsaCert = parseCertificate(rsa.certPem);
-    const rs = opensslSign(dir, rsa, [], data);
+    const rs = opensslSign(dir, rsa, "RS256", data);
     await verifyBytes(data, rs, rsaCert, { alg: "RS256" });
     await verifyBytes(data, rs, rsaCert.spkiDer, { alg: "RS256" });
-    const ps = opensslSign(dir, rsa, [
-      "-sigopt",
-      "rsa_padding_mode:pss",
-      "-sigopt",
-      "rsa_pss_saltlen:32",
-    ], data);
+    const ps = opensslSign(dir, rsa, "PS256", data);
     await verifyBytes(data, ps, rsaCert, { alg: "PS256" });
     await verifyBytes(data, ps, rsaCert); // RSA defaults to PS256
-    const es = opensslSign(dir, ec, [], data);
+    const es = opensslSign(dir, ec, "ES256", data);
     await verifyBytes(data, es, parseCertificate(ec.certPem), { alg: "ES256" });
     const edSig = new Uint8Array(nodeSign(null, data, createPrivateKey(ed.keyPem)));
     await verifyBytes(data, edSig, parseCertificate(ed.certDer), { alg: "EdDSA" });
@@ -83,12 +86,7 @@ describe("verifyBytes", () => {
 
   test("tampered data or signature is signature_invalid", async () => {
     const cert = parseCertificate(rsa.certPem);
-    const ps = opensslSign(dir, rsa, [
-      "-sigopt",
-      "rsa_padding_mode:pss",
-      "-sigopt",
-      "rsa_pss_saltlen:32",
-    ], data);
+    const ps = opensslSign(dir, rsa, "PS256", data);
     await assert.rejects(
       verifyBytes(new TextEncoder().encode("other"), ps, cert, { alg: "PS256" }),
       rejectsWith("signature_invalid"),
@@ -112,26 +110,20 @@ describe("verifyBytes", () => {
   test("precomputed digests verify without rehashing (RS256, PS256, ES256)", async () => {
     const rsaCert = parseCertificate(rsa.certPem);
     const d = sha256(data);
-    const rs = opensslSign(dir, rsa, [], data);
+    const rs = opensslSign(dir, rsa, "RS256", data);
     await verifyBytes(d, rs, rsaCert, { alg: "RS256", precomputedDigest: true });
-    const ps = opensslSign(
-      dir,
-      rsa,
-      [
-        "-pkeyopt",
-        "rsa_padding_mode:pss",
-        "-pkeyopt",
-        "rsa_pss_saltlen:32",
-        "-pkeyopt",
-        "digest:sha256",
-      ],
-      d,
-      true,
-    );
+    const ps = opensslSignDigest(dir, rsa, d, [
+      "-pkeyopt",
+      "rsa_padding_mode:pss",
+      "-pkeyopt",
+      "rsa_pss_saltlen:32",
+      "-pkeyopt",
+      "digest:sha256",
+    ]);
     await verifyBytes(d, ps, rsaCert, { alg: "PS256", precomputedDigest: true });
     await verifyBytes(data, ps, rsaCert, { alg: "PS256" });
     const ecCert = parseCertificate(ec.certPem);
-    const es = opensslSign(dir, ec, ["-pkeyopt", "digest:sha256"], d, true);
+    const es = opensslSignDigest(dir, ec, d, ["-pkeyopt", "digest:sha256"]);
     await verifyBytes(d, es, ecCert, { alg: "ES256", precomputedDigest: true });
     const wrong = sha256(new TextEncoder().encode("nope"));
     for (
