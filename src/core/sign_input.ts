@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "./_bytes.ts";
 import type { DigestInput } from "./digest.ts";
 
 /** Whatever `signBytes` / `verifyBytes` accept as data. */
@@ -37,11 +38,5 @@ export async function collect(data: SignInput): Promise<Uint8Array> {
   } else if (data !== null && typeof data === "object" && Symbol.iterator in data) {
     for (const chunk of data as Iterable<unknown>) push(chunk);
   } else throw new TypeError("Cannot sign: expected bytes, a string or a stream of chunks");
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

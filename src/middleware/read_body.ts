@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../core/_bytes.ts";
 import type { HonoRequest } from "hono";
 import { Pkcs11exError } from "../core/errors.ts";
 
@@ -78,12 +79,7 @@ export async function readRawBody(req: HonoRequest, limit: number): Promise<Uint
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
+  const body = concatBytes(chunks);
   // Hand the bytes back to Hono (as its bodyLimit does) and let its cache keep them.
   req.raw = new Request(req.raw, { body });
   return new Uint8Array(await req.arrayBuffer());

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../core/_bytes.ts";
 import type { ContentInfo } from "@peculiar/asn1-cms";
 import {
   AuthenticatedSafe,
@@ -131,7 +132,7 @@ class Walker {
         const enc = eci.encryptedContent;
         const data = enc?.value
           ? bytesOf(enc.value)
-          : concat((enc?.constructedValue ?? []).map((part) => bytesOf(part)));
+          : concatBytes((enc?.constructedValue ?? []).map((part) => bytesOf(part)));
         const plain = await decrypt(
           eci.contentEncryptionAlgorithm,
           data,
@@ -148,16 +149,6 @@ class Walker {
       }
     }
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 /** The OCTET STRING content of an id-data ContentInfo. */

@@ -1,4 +1,5 @@
 import { describe, test } from "node:test";
+import { concatBytes } from "../../src/core/_bytes.ts";
 import assert from "node:assert/strict";
 import { createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
@@ -11,7 +12,7 @@ import { exportP12, makeChain, PASSWORD } from "./_fixtures.ts";
 
 const fx = makeChain();
 
-const seq = (...parts: Uint8Array[]): Uint8Array => encodeTlv(0x30, concat(parts));
+const seq = (...parts: Uint8Array[]): Uint8Array => encodeTlv(0x30, concatBytes(parts));
 const oid = (hexOid: string): Uint8Array =>
   encodeTlv(0x06, Uint8Array.from(Buffer.from(hexOid, "hex")));
 const int = (n: number): Uint8Array => {
@@ -22,9 +23,6 @@ const int = (n: number): Uint8Array => {
 };
 const octets = (b: Uint8Array): Uint8Array => encodeTlv(0x04, b);
 const NULL = Uint8Array.from([5, 0]);
-function concat(parts: Uint8Array[]): Uint8Array {
-  return Uint8Array.from(parts.flatMap((p) => [...p]));
-}
 
 const PBMAC1 = "2a864886f70d01050e"; // 1.2.840.113549.1.5.14
 const PBKDF2 = "2a864886f70d01050c"; // 1.2.840.113549.1.5.12

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { concatBytes } from "../../core/_bytes.ts";
 import { Attribute } from "@peculiar/asn1-cms";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Pkcs11exError } from "../../core/errors.ts";
@@ -45,7 +46,7 @@ export function encodeAttributeSet(
   }).sort((x, y) => compareDer(x.der, y.der));
   return {
     attributes: encoded.map((e) => e.attribute),
-    setDer: encodeTlv(0x31, concat(encoded.map((e) => e.der))),
+    setDer: encodeTlv(0x31, concatBytes(encoded.map((e) => e.der))),
   };
 }
 
@@ -53,7 +54,7 @@ export function encodeAttributeSet(
 export function attributeSetDer(attributes: readonly Attribute[]): Uint8Array {
   return encodeTlv(
     0x31,
-    concat(attributes.map((a) => new Uint8Array(AsnConvert.serialize(a)))),
+    concatBytes(attributes.map((a) => new Uint8Array(AsnConvert.serialize(a)))),
   );
 }
 
@@ -104,15 +105,4 @@ export function requireAttribute(values: Map<string, Uint8Array>, oid: string): 
     );
   }
   return value;
-}
-
-/** Concatenates byte arrays. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
 }

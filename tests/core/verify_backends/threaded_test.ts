@@ -1,4 +1,5 @@
 import { describe, test } from "node:test";
+import { concatBytes } from "../../../src/core/_bytes.ts";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createThreadedBackend } from "../../../src/core/verify_backends/threaded.ts";
@@ -12,14 +13,7 @@ import {
 
 /** One lane request's bytes, as the lane would put them in a slot. */
 function packVerification(v: PackedVerification): Uint8Array {
-  const parts = packParts(v);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(packParts(v));
 }
 import { createLibcryptoBackend } from "../../../src/core/verify_backends/libcrypto.ts";
 import { type VerifyBackend, verifyBytes } from "../../../src/core/verify_bytes.ts";
