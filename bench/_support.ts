@@ -83,6 +83,23 @@ export function median(samples: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/**
+ * Ratios of `ours[r]` to the mean of the baseline runs just before and just after it
+ * (`baseline` has one more sample than `ours`: B0 O0 B1 O1 … B(n)), so a machine whose speed
+ * drifts during the run moves both sides of each ratio alike. Returns the median ratio and
+ * the lowest and highest, so a report can show the spread.
+ */
+export function bracketedRatios(
+  ours: number[],
+  baseline: number[],
+): { median: number; min: number; max: number } {
+  if (baseline.length !== ours.length + 1) {
+    throw new Error("bracketedRatios wants one more baseline sample than ours");
+  }
+  const ratios = ours.map((o, r) => o / ((baseline[r] + baseline[r + 1]) / 2));
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
 /** The runtime running the benchmark. */
 export function runtimeName(): string {
   const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };

@@ -48,8 +48,8 @@ for (const r of rows) {
   console.log(
     `| ${r.bench} | ${r.runtime} | ${r.case}${
       r.baseline ? ` vs ${r.baseline}` : ""
-    } | ${r.oursPerSecond} | ${r.cPerSecond ?? r.baselinePerSecond} | ${r.ratio} | ${
-      r.cpuRatio ?? ""
-    } |`,
+    } | ${r.oursPerSecond} | ${r.cPerSecond ?? r.baselinePerSecond} | ${r.ratio}${
+      r.ratioRange ? ` (${r.ratioRange})` : ""
+    } | ${r.cpuRatio ?? ""} |`,
   );
 }
