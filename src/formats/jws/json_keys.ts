@@ -1,8 +1,10 @@
 /**
- * Finds duplicate member names in JSON text. `JSON.parse` keeps the last of two equal names
- * silently, which lets a header say `"alg":"PS256"` to one reader and `"alg":"none"` to
- * another; RFC 7515 §4 requires such a header to be rejected. Names are compared after
- * unescaping (`"alg"` and `"\u0061lg"` are the same name).
+ * One pass over JSON text for what `JSON.parse` does not report: duplicate member names and
+ * how deeply containers nest. `JSON.parse` keeps the last of two equal names silently, which
+ * lets a header say `"alg":"PS256"` to one reader and `"alg":"none"` to another; RFC 7515 §4
+ * requires such a header to be rejected. Names are compared after unescaping (`"alg"` and
+ * `"\u0061lg"` are the same name). The depth lets a caller refuse a value that recursive code
+ * (freezing, copying) would overflow the stack on.
  *
  * @module
  */
@@ -10,19 +12,26 @@
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** Returns the first member name that occurs twice in one object of valid JSON `text`. */
-export function findDuplicateKey(text: string): string | undefined {
+/** What {@linkcode scanJson} found. */
+export interface JsonScan {
+  /** The first member name that occurs twice in one object, if any (the scan stops there). */
+  duplicateKey: string | undefined;
+  /** The deepest nesting of objects and arrays scanned (0 for a scalar, 1 for `{}`). */
+  depth: number;
+}
+
+/** Scans valid JSON `text` for duplicate member names and its nesting depth. */
+export function scanJson(text: string): JsonScan {
   // One frame per open container: the names seen so far, or null for an array.
   const frames: (Set<string> | null)[] = [];
   let expectKey = false;
+  let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
-    if (ch === 0x7b /* { */) {
-      frames.push(new Set());
-      expectKey = true;
-    } else if (ch === 0x5b /* [ */) {
-      frames.push(null);
-      expectKey = false;
+    if (ch === 0x7b /* { */ || ch === 0x5b /* [ */) {
+      frames.push(ch === 0x7b ? new Set() : null);
+      expectKey = ch === 0x7b;
+      depth = Math.max(depth, frames.length);
     } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
       frames.pop();
       expectKey = false;
@@ -34,14 +43,14 @@ export function findDuplicateKey(text: string): string | undefined {
       if (expectKey && names) {
         const raw = text.slice(i + 1, end);
         const name = raw.includes("\\") ? JSON.parse(text.slice(i, end + 1)) as string : raw;
-        if (names.has(name)) return name;
+        if (names.has(name)) return { duplicateKey: name, depth };
         names.add(name);
       }
       expectKey = false;
       i = end;
     }
   }
-  return undefined;
+  return { duplicateKey: undefined, depth };
 }
 
 /** The index of the closing quote of the string literal that opens at `start`. */

@@ -11,11 +11,14 @@ import { Pkcs11exError, type Pkcs11exReason } from "../../core/errors.ts";
 import type { Parsed } from "../../core/format.ts";
 import { decodeBase64url, encodeBase64url, isBase64 } from "./base64.ts";
 import { REGISTERED_HEADERS } from "./header.ts";
-import { findDuplicateKey } from "./json_keys.ts";
+import { scanJson } from "./json_keys.ts";
 import { createParseCache } from "../../core/x509/cache.ts";
 
 /** Longest compact JWS accepted (a header with a long `x5c` chain fits comfortably). */
 export const MAX_JWS_LENGTH = 256 * 1024;
+
+/** Deepest nesting of objects and arrays a protected header may have (real ones have 2–3). */
+const MAX_HEADER_DEPTH = 32;
 
 /** How the payload enters the signing input: raw (RFC 7797 `b64:false`) or base64url. */
 export type PayloadMode = "b64false" | "b64true";
@@ -81,7 +84,10 @@ export function decodeHeader(segment: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     malformed("the header is not a JSON object", "header_not_object");
   }
-  const duplicate = findDuplicateKey(text);
+  const { duplicateKey: duplicate, depth } = scanJson(text);
+  if (depth > MAX_HEADER_DEPTH) {
+    malformed(`the header nests deeper than ${MAX_HEADER_DEPTH} levels`, "header_too_deep");
+  }
   if (duplicate !== undefined) {
     fail("malformed_jws", "the header repeats a name", {
       kind: "duplicate_header",

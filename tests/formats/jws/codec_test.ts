@@ -12,7 +12,7 @@ import {
   isBase64,
   isBase64url,
 } from "../../../src/formats/jws/base64.ts";
-import { findDuplicateKey } from "../../../src/formats/jws/json_keys.ts";
+import { scanJson } from "../../../src/formats/jws/json_keys.ts";
 
 function reference(text: string, encoding: "base64" | "base64url"): string | undefined {
   const alphabet = encoding === "base64url" ? /^[A-Za-z0-9_-]*$/ : /^[A-Za-z0-9+/]*={0,2}$/;
@@ -64,7 +64,7 @@ describe("strict base64", () => {
   });
 });
 
-describe("findDuplicateKey", () => {
+describe("scanJson: duplicate names", () => {
   const cases: [string, string | undefined][] = [
     ['{"a":1,"b":2}', undefined],
     ['{"a":1,"a":2}', "a"],
@@ -80,7 +80,24 @@ describe("findDuplicateKey", () => {
   for (const [text, want] of cases) {
     test(text, () => {
       JSON.parse(text);
-      assert.equal(findDuplicateKey(text), want);
+      assert.equal(scanJson(text).duplicateKey, want);
+    });
+  }
+});
+
+describe("scanJson: nesting depth", () => {
+  const cases: [string, number][] = [
+    ["1", 0],
+    ['"[{"', 0],
+    ["{}", 1],
+    ['{"a":[1,{"b":[]}],"c":{}}', 4],
+    ['[[],[[]],{"x":"]]]"}]', 3],
+    ["[".repeat(50_000) + "]".repeat(50_000), 50_000],
+  ];
+  for (const [text, want] of cases) {
+    test(text.slice(0, 40), () => {
+      JSON.parse(text);
+      assert.equal(scanJson(text).depth, want);
     });
   }
 });
