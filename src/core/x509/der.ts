@@ -122,16 +122,31 @@ export function readUnsignedInteger(bytes: Uint8Array, tlv: Tlv): Uint8Array {
   return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
 }
 
+/**
+ * Longest OBJECT IDENTIFIER content read, in bytes. Real ones are short (a UUID arc, the
+ * longest in use, takes 19); without a bound, a hostile one costs time quadratic in its
+ * length and ends up in error messages.
+ */
+const MAX_OID_BYTES = 128;
+
 /** Reads a DER OBJECT IDENTIFIER as dotted text. */
 export function readOid(bytes: Uint8Array, tlv: Tlv): string {
   if (tlv.tag !== 0x06) throw new DerError("Cannot read a DER OBJECT IDENTIFIER: wrong tag");
   const content = bytes.subarray(tlv.contentStart, tlv.end);
+  if (content.length > MAX_OID_BYTES) {
+    throw new DerError(`Cannot read a DER OBJECT IDENTIFIER longer than ${MAX_OID_BYTES} bytes`);
+  }
   if (content.length === 0 || (content[content.length - 1] & 0x80) !== 0) {
     throw new DerError("Cannot read a DER OBJECT IDENTIFIER: truncated arc");
   }
   const arcs: bigint[] = [];
   let cur = 0n;
-  for (const b of content) {
+  for (let i = 0; i < content.length; i++) {
+    const b = content[i];
+    const arcStarts = i === 0 || (content[i - 1] & 0x80) === 0;
+    if (arcStarts && b === 0x80) {
+      throw new DerError("Cannot read a DER OBJECT IDENTIFIER: an arc is not minimally encoded");
+    }
     cur = (cur << 7n) | BigInt(b & 0x7f);
     if ((b & 0x80) === 0) {
       arcs.push(cur);

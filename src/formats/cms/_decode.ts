@@ -13,7 +13,8 @@
  */
 import { Attribute, ContentInfo, EncapsulatedContentInfo, SignerInfo } from "@peculiar/asn1-cms";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { AlgorithmIdentifier } from "@peculiar/asn1-x509";
+import { AlgorithmIdentifier, type Name } from "@peculiar/asn1-x509";
+import { concatBytes } from "../../core/_bytes.ts";
 import { Pkcs11exError } from "../../core/errors.ts";
 import { encodeTlv, readChildren, readOid, readWhole, type Tlv } from "../../core/x509/der.ts";
 import { OID_SIGNED_DATA } from "./oids.ts";
@@ -60,19 +61,74 @@ function rawAttribute(der: Uint8Array): Attribute {
   });
 }
 
+/** The bytes of a walked SignerInfo that a signature or a certificate match is checked over. */
+interface ReceivedParts {
+  /** The signed attributes, `[0] IMPLICIT` retagged as the `SET OF` the signature covers. */
+  signedAttrs?: Uint8Array;
+  /** The issuer Name of `issuerAndSerialNumber`. */
+  issuer?: Uint8Array;
+}
+const receivedParts = new WeakMap<SignerInfo, ReceivedParts>();
+
 /**
  * One SignerInfo. Its unsigned attributes (time-stamp tokens: whole CMS structures) are
- * walked and kept raw; the rest goes to the schema decoder.
+ * walked and kept raw; the rest goes to the schema decoder. The received bytes of its signed
+ * attributes and issuer are kept beside it (see {@linkcode signedAttrsDer}).
  */
 function walkSignerInfo(der: Uint8Array): SignerInfo {
   const outer = readWhole(der, 0x30);
   const fields = readChildren(der, outer);
   const last = fields[fields.length - 1];
-  if (last?.tag !== 0xa1) return AsnConvert.parse(der, SignerInfo);
-  const signed = encodeTlv(0x30, der.subarray(outer.contentStart, last.start));
-  const si = AsnConvert.parse(signed, SignerInfo);
-  si.unsignedAttrs = each(der, last, rawAttribute);
+  const hasUnsigned = last?.tag === 0xa1;
+  const si = hasUnsigned
+    ? AsnConvert.parse(encodeTlv(0x30, der.subarray(outer.contentStart, last.start)), SignerInfo)
+    : AsnConvert.parse(der, SignerInfo);
+  if (hasUnsigned) si.unsignedAttrs = each(der, last, rawAttribute);
+  const parts: ReceivedParts = {};
+  const [, sid, , attrs] = fields;
+  if (sid?.tag === 0x30) {
+    const issuer = readChildren(der, sid)[0];
+    if (issuer) parts.issuer = der.slice(issuer.start, issuer.end);
+  }
+  if (attrs?.tag === 0xa0) {
+    parts.signedAttrs = der.slice(attrs.start, attrs.end);
+    parts.signedAttrs[0] = 0x31;
+  }
+  receivedParts.set(si, parts);
   return si;
+}
+
+/** Re-encodes a decoded part (input the walk did not take), typed as `cms_codec` on failure. */
+function reencode(value: unknown, type: string): Uint8Array {
+  try {
+    return new Uint8Array(AsnConvert.serialize(value));
+  } catch (cause) {
+    throw new Pkcs11exError("cms_codec", `Cannot encode the CMS ${type}`, {
+      cause,
+      detail: { type },
+    });
+  }
+}
+
+/**
+ * The DER the signature of `si` covers when it has signed attributes (RFC 5652 §5.4): the
+ * received `[0]` bytes with the `SET OF` tag, never a re-encoding of the decoded values, which
+ * may differ from them or fail on a value the schema cannot encode. Input the walk did not
+ * take (BER) is re-encoded as DER, which is what its signer signed.
+ */
+export function signedAttrsDer(si: SignerInfo): Uint8Array | undefined {
+  if (!si.signedAttrs) return undefined;
+  const received = receivedParts.get(si)?.signedAttrs;
+  if (received) return received;
+  return encodeTlv(
+    0x31,
+    concatBytes(si.signedAttrs.map((a) => reencode(a, "SignedAttributes"))),
+  );
+}
+
+/** The DER of the issuer Name in the `issuerAndSerialNumber` of `si`, as received. */
+export function sidIssuerDer(si: SignerInfo, issuer: Name): Uint8Array {
+  return receivedParts.get(si)?.issuer ?? reencode(issuer, "IssuerAndSerialNumber");
 }
 
 /**
@@ -127,10 +183,12 @@ export function decodeSignedData(der: Uint8Array): RawCertSignedData {
   if (walked) return walked;
   const ci = decodeAs(der, ContentInfo, "ContentInfo");
   if (ci.contentType !== OID_SIGNED_DATA) {
+    // A hostile identifier can be any length: errors carry at most its first characters.
+    const oid = ci.contentType.length > 64 ? `${ci.contentType.slice(0, 64)}…` : ci.contentType;
     throw new Pkcs11exError(
       "not_signed_data",
-      `Cannot parse the CMS: the content type ${ci.contentType} is not id-signedData`,
-      { detail: { oid: ci.contentType } },
+      `Cannot parse the CMS: the content type ${oid} is not id-signedData`,
+      { detail: { oid } },
     );
   }
   return decodeAs(ci.content, RawCertSignedData, "SignedData");

@@ -19,9 +19,9 @@ import {
 } from "./algorithms.ts";
 import { decodeSigningCertificateV1, decodeSigningCertificateV2, type EssCertRef } from "./ess.ts";
 import * as oid from "./oids.ts";
-import { attributeSetDer, requireAttribute, singleValues } from "./signed_attributes.ts";
+import { requireAttribute, singleValues } from "./signed_attributes.ts";
 import { matchesIssuerSerial } from "./_certificate.ts";
-import { decodeSignedData } from "./_decode.ts";
+import { decodeSignedData, sidIssuerDer, signedAttrsDer } from "./_decode.ts";
 
 /** An attribute as found: its type and every value as DER. */
 export interface RawAttribute {
@@ -134,7 +134,7 @@ function readSignedAttrs(si: SignerInfo): SignedAttrFacts {
   const v1 = values.get(oid.OID_ATTR_SIGNING_CERTIFICATE);
   const st = values.get(oid.OID_ATTR_SIGNING_TIME);
   return {
-    signedAttrsDer: attributeSetDer(si.signedAttrs),
+    signedAttrsDer: signedAttrsDer(si),
     contentType: attributeValue("ContentType", () => readOid(ct, readWhole(ct, 0x06))),
     messageDigest: attributeValue("MessageDigest", () => {
       const tlv = readWhole(md, 0x04);
@@ -164,7 +164,7 @@ function readSignerInfo(si: SignerInfo): ParsedSignerInfo {
   }));
   return {
     sid: {
-      issuerDer: new Uint8Array(AsnConvert.serialize(ias.issuer)),
+      issuerDer: sidIssuerDer(si, ias.issuer),
       serialNumber: new Uint8Array(ias.serialNumber),
     },
     digestAlgorithm,

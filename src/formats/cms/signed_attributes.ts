@@ -50,14 +50,6 @@ export function encodeAttributeSet(
   };
 }
 
-/** The `SET OF Attribute` DER of parsed attributes, in their received order. */
-export function attributeSetDer(attributes: readonly Attribute[]): Uint8Array {
-  return encodeTlv(
-    0x31,
-    concatBytes(attributes.map((a) => new Uint8Array(AsnConvert.serialize(a)))),
-  );
-}
-
 /**
  * The signed attributes that must appear at most once and carry exactly one value:
  * content-type, message-digest and signing-time (RFC 5652 §11.1–§11.3), ESS

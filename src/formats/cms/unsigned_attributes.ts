@@ -2,15 +2,14 @@
  * Attach an unsigned attribute to the one SignerInfo of a CMS SignedData after signing —
  * the signature-time-stamp-token of PAdES/CAdES B-T. The signed part is untouched:
  * certificates stay byte for byte, and the signed attributes and signature are re-emitted
- * from the decoded values and checked to be identical.
+ * from the decoded values and checked to be identical to the received bytes.
  *
  * @module
  */
 import { Attribute } from "@peculiar/asn1-cms";
 import { Pkcs11exError } from "../../core/errors.ts";
 import { readTlv } from "../../core/x509/der.ts";
-import { attributeSetDer } from "./signed_attributes.ts";
-import { decodeSignedData, encodeSignedData } from "./_decode.ts";
+import { decodeSignedData, encodeSignedData, signedAttrsDer } from "./_decode.ts";
 import { OID_ATTR_TIME_STAMP_TOKEN } from "./oids.ts";
 
 /** `cms_codec` `{ type: "AttributeValue" }`: the value to add is not one DER element. */
@@ -67,6 +66,7 @@ export function addUnsignedAttribute(
     );
   }
   const si = sd.signerInfos[0];
+  const before = signedAttrsDer(si);
   const attribute = new Attribute({ attrType: oid, attrValues: [valueDer.slice().buffer] });
   si.unsignedAttrs = [...(si.unsignedAttrs ?? []), attribute];
   let out: Uint8Array;
@@ -75,9 +75,7 @@ export function addUnsignedAttribute(
   } catch (cause) {
     throw valueNotDer("is not DER", cause);
   }
-  const before = si.signedAttrs ? attributeSetDer(si.signedAttrs) : undefined;
-  const again = decodeSignedData(out).signerInfos[0];
-  const after = again.signedAttrs ? attributeSetDer(again.signedAttrs) : undefined;
+  const after = signedAttrsDer(decodeSignedData(out).signerInfos[0]);
   if (String(before) !== String(after)) {
     throw new Pkcs11exError("cms_codec", "Cannot add the unsigned attribute without re-encoding", {
       detail: { type: "SignedAttributes" },

@@ -9,6 +9,7 @@ import {
   parseSignedData,
   verifySignerInfoMath,
 } from "../../../src/formats/cms/mod.ts";
+import { encodeTlv } from "../../../src/core/x509/der.ts";
 import { setUp } from "./_fixtures.ts";
 
 /** Parses (and checks) hostile bytes: anything but a Pkcs11exError fails the test. */
@@ -128,5 +129,59 @@ describe("parseSignedData on hostile input", () => {
     );
   });
 
+  test("a SignerInfo issuer the schema cannot re-encode is a typed error, not a crash", async () => {
+    // The sid's issuer Name with its country value tagged UTCTime: undecodable as a Name
+    // value, so the bytes are kept as received and simply match no certificate.
+    const cms = await buildSignedData({
+      signer: fx.signers.ES256,
+      contentDigest: fx.digest,
+      signingCertificateV2: false,
+    });
+    const country = [0x06, 0x03, 0x55, 0x04, 0x06, 0x13]; // id-at-countryName, PrintableString
+    const at = lastIndexOf(cms, country); // the sid comes after the certificate
+    assert.ok(at > 0);
+    const bad = cms.slice();
+    bad[at + country.length - 1] = 0x17;
+    assert.throws(() => parseSignedData(bad), (e: unknown) => isPkcs11exError(e));
+  });
+
+  test("a signing-time value that is not a time is cms_codec SigningTime", async () => {
+    const cms = await buildSignedData({
+      signer: fx.signers.ES256,
+      contentDigest: fx.digest,
+      signingTime: new Date("2026-01-02T03:04:05Z"),
+    });
+    const at = lastIndexOf(cms, [...new TextEncoder().encode("260102030405Z")]);
+    assert.ok(at > 0);
+    const bad = cms.slice();
+    bad.fill(0x5a, at, at + 13); // "ZZZZZZZZZZZZZ"
+    assert.throws(
+      () => parseSignedData(bad),
+      (e: unknown) => isPkcs11exError(e, "cms_codec") && e.detail?.type === "SigningTime",
+    );
+  });
+
+  test("an object identifier of 150 000 bytes is refused at once, without echoing it", () => {
+    const oid = [0x2a, ...new Array(150_000).fill(0x81), 0x01];
+    const contentInfo = encodeTlv(
+      0x30,
+      new Uint8Array([...encodeTlv(0x06, new Uint8Array(oid)), 0xa0, 0x02, 0x30, 0x00]),
+    );
+    assert.throws(
+      () => parseSignedData(contentInfo),
+      (e: unknown) =>
+        isPkcs11exError(e) && e.message.length < 300 && JSON.stringify(e.detail).length < 300,
+    );
+  });
+
   test("cleanup", () => cleanup());
 });
+
+/** The offset of the last occurrence of `needle` in `bytes`, or -1. */
+function lastIndexOf(bytes: Uint8Array, needle: number[]): number {
+  outer: for (let i = bytes.length - needle.length; i >= 0; i--) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
