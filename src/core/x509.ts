@@ -9,7 +9,7 @@
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate } from "@peculiar/asn1-x509";
 import { Pkcs11exError } from "./errors.ts";
-import { readChildren, readWhole, type Tlv, tlvBytes } from "./x509/der.ts";
+import { readChildren, readTime, readWhole, type Tlv, tlvBytes } from "./x509/der.ts";
 import { createParseCache, derKey } from "./x509/cache.ts";
 import { decodeName, type Dn, dnToString, normalizeDn } from "./x509/dn.ts";
 import { decodeExtensions } from "./x509/extensions.ts";
@@ -116,10 +116,13 @@ function build(der: Uint8Array): X509Certificate {
   }
   const fields = readChildren(der, tbsTlv);
   const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
-  const [issuerTlv, , subjectTlv, spkiTlv] = fields.slice(offset + 2);
-  if (!spkiTlv) throw new RangeError("TBSCertificate too short");
+  const [issuerTlv, validityTlv, subjectTlv, spkiTlv] = fields.slice(offset + 2);
+  if (!spkiTlv || validityTlv.tag !== 0x30) throw new RangeError("TBSCertificate too short");
+  const [notBefore, notAfter, extra] = readChildren(der, validityTlv);
+  if (!notAfter || extra) throw new RangeError("Validity is not two times");
   const cert = AsnConvert.parse(der, Certificate);
   const tbs = cert.tbsCertificate;
+  if (![0, 1, 2].includes(tbs.version)) throw new RangeError(`Unknown version ${tbs.version}`);
   const [issuerDer, issuerDn] = nameFields(der, issuerTlv);
   const [subjectDer, subjectDn] = nameFields(der, subjectTlv);
   const spkiDer = tlvBytes(der, spkiTlv).slice();
@@ -150,8 +153,8 @@ function build(der: Uint8Array): X509Certificate {
         hex: serialHex.length % 2 ? `0${serialHex}` : serialHex,
         value: serial,
       }),
-      notBefore: tbs.validity.notBefore.getTime(),
-      notAfter: tbs.validity.notAfter.getTime(),
+      notBefore: new Date(readTime(der, notBefore)),
+      notAfter: new Date(readTime(der, notAfter)),
       spkiDer,
       spkiSha256Hex: sha256Hex(spkiDer),
       certSha256Hex: sha256Hex(der),

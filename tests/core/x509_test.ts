@@ -118,4 +118,60 @@ describe("parseCertificate", () => {
     assertMalformed(() => parseCertificate("hello"));
     assert.throws(() => parseCertificate(42 as unknown as string), TypeError);
   });
+
+  test("fields outside what X.509 allows are malformed, not read as something else", () => {
+    const interm = parseCertificate(
+      readFileSync(path.join(corpus, "pdf/pyhanko-testing-interm-ca.pem"), "utf8"),
+    );
+    assert.deepEqual(interm.basicConstraints, { cA: true, pathLenConstraint: 0 });
+    const { dir, cleanup } = makeTempDir();
+    const utc = parseCertificate(makeSelfSigned(dir, "ec").certDer); // openssl writes UTCTime
+    cleanup();
+    // Replaces notBefore (the first time of `tag`) with `text`, of the same length.
+    const withNotBefore = (der: Uint8Array, tag: number, text: string) => {
+      const at = indexOf(der, [tag, text.length]);
+      assert.ok(at >= 0);
+      const copy = der.slice();
+      copy.set(new TextEncoder().encode(text), at + 2);
+      return parseCertificate(copy);
+    };
+    const cases: [Uint8Array, number, string, string | undefined][] = [
+      [utc.der, 0x17, "491231235959Z", "2049-12-31T23:59:59.000Z"],
+      [utc.der, 0x17, "500101000000Z", "1950-01-01T00:00:00.000Z"],
+      [utc.der, 0x17, "991399999999Z", undefined], // month 13
+      [utc.der, 0x17, "250230000000Z", undefined], // February 30
+      [utc.der, 0x17, "ZZZZZZZZZZZZZ", undefined],
+      [utc.der, 0x17, "2501010000+01", undefined],
+      [utc.der, 0x17, "250101000000 ", undefined],
+      [interm.der, 0x18, "20240229120000Z", "2024-02-29T12:00:00.000Z"],
+      [interm.der, 0x18, "20230229120000Z", undefined], // not a leap year
+      [interm.der, 0x18, "2024022912000.Z", undefined],
+      [interm.der, 0x18, "20240101240000Z", undefined], // hour 24
+    ];
+    for (const [der, tag, text, want] of cases) {
+      if (want === undefined) assertMalformed(() => withNotBefore(der, tag, text));
+      else assert.equal(withNotBefore(der, tag, text).notBefore.toISOString(), want, text);
+    }
+    const patched = (find: number[], replace: number[]) => {
+      const at = indexOf(interm.der, find);
+      assert.ok(at >= 0);
+      const copy = interm.der.slice();
+      copy.set(replace, at);
+      return copy;
+    };
+    // TBSCertificate version [0] INTEGER 2 (v3) → 5; basicConstraints pathLen 0 → -1.
+    const version = [0xa0, 0x03, 0x02, 0x01];
+    assertMalformed(() => parseCertificate(patched([...version, 0x02], [...version, 0x05])));
+    const pathLen = [0x01, 0x01, 0xff, 0x02, 0x01];
+    assertMalformed(() => parseCertificate(patched([...pathLen, 0x00], [...pathLen, 0xff])));
+  });
 });
+
+/** The offset of the first occurrence of `needle` in `bytes`, or -1. */
+function indexOf(bytes: Uint8Array, needle: number[]): number {
+  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}

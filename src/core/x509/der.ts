@@ -156,3 +156,33 @@ export function readOid(bytes: Uint8Array, tlv: Tlv): string {
   const first = arcs[0] < 80n ? arcs[0] / 40n : 2n;
   return [first, arcs[0] - first * 40n, ...arcs.slice(1)].join(".");
 }
+
+/**
+ * Reads a certificate validity time (RFC 5280 §4.1.2.5) as milliseconds since the epoch:
+ * UTCTime `YYMMDDHHMMSSZ` (years 1950–2049) or GeneralizedTime `YYYYMMDDHHMMSSZ`, in UTC,
+ * seconds present, no fractions. Anything else — another form, a month 13, February 30 — is
+ * refused rather than rolled over into some other date.
+ */
+export function readTime(bytes: Uint8Array, tlv: Tlv): number {
+  const digits = tlv.tag === 0x17 ? 12 : tlv.tag === 0x18 ? 14 : -1;
+  if (digits < 0) throw new DerError("Cannot read a DER time: not UTCTime or GeneralizedTime");
+  const text = String.fromCharCode(...bytes.subarray(tlv.contentStart, tlv.end));
+  if (text.length !== digits + 1 || !/^\d+Z$/.test(text)) {
+    throw new DerError("Cannot read a DER time: not in the form RFC 5280 requires");
+  }
+  const field = (at: number, length: number) => Number(text.slice(at, at + length));
+  const at = digits - 10; // where the month starts
+  let year = field(0, at);
+  if (digits === 12) year += year >= 50 ? 1900 : 2000;
+  const [month, day, hour, minute, second] = [0, 2, 4, 6, 8].map((i) => field(at + i, 2));
+  const time = Date.UTC(year, month - 1, day, hour, minute, second);
+  const date = new Date(time);
+  if (
+    date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day || date.getUTCHours() !== hour ||
+    date.getUTCMinutes() !== minute || date.getUTCSeconds() !== second
+  ) {
+    throw new DerError("Cannot read a DER time: no such date");
+  }
+  return time;
+}

@@ -47,7 +47,11 @@ export function decodeExtensions(
     switch (ext.extnID) {
       case "2.5.29.19": {
         const bc = AsnConvert.parse(value, BasicConstraints);
-        out.basicConstraints = { cA: bc.cA === true, pathLenConstraint: bc.pathLenConstraint };
+        const pathLen = bc.pathLenConstraint;
+        if (pathLen !== undefined && !(Number.isSafeInteger(pathLen) && pathLen >= 0)) {
+          throw new RangeError("pathLenConstraint is not a non-negative INTEGER");
+        }
+        out.basicConstraints = { cA: bc.cA === true, pathLenConstraint: pathLen };
         break;
       }
       case "2.5.29.15":
