@@ -53,6 +53,27 @@ export function listFields(view: PdfView, acroForm: PdfDict | undefined): FormFi
   return out;
 }
 
+/** The references of every page, in order (walks `/Pages` → `/Kids`, bounded; skips cycles). */
+export function pageRefs(view: PdfView): PdfRef[] {
+  const out: PdfRef[] = [];
+  const seen = new Set<number>();
+  const walk = (node: PdfObject | undefined, depth: number) => {
+    if (!(node instanceof PdfRef) || seen.has(node.num) || depth > MAX_DEPTH) return;
+    seen.add(node.num);
+    view.budget.tick();
+    const dict = view.dict(node);
+    if (!dict) return;
+    if (dict.get("Type") instanceof PdfName && dict.name("Type") === "Page") {
+      out.push(node);
+      return;
+    }
+    const kids = view.resolve(dict.get("Kids"));
+    if (Array.isArray(kids)) { for (const kid of kids) walk(kid, depth + 1); }
+  };
+  walk(view.catalog().get("Pages"), 0);
+  return out;
+}
+
 /** The reference of the first page (walks `/Pages` → `/Kids`). */
 export function firstPageRef(view: PdfView): PdfRef {
   let node = view.catalog().get("Pages");

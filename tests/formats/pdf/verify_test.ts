@@ -124,6 +124,77 @@ describe("verifyPdf", () => {
     assert.ok(allowed.signatures[0].ok);
   });
 
+  test("content changes disguised as signature-only changes are still other changes", async () => {
+    // Each update replaces the page content (object 4) or draws over the page, and gives the
+    // changed object a role that a signature-only update may change: the roles must come
+    // from the signed revision, and what a new reference points to must be looked at.
+    const pdf = await signedMinimal();
+    const evil = "BT /F1 12 Tf 10 10 Td (other text) Tj ET";
+    const content = (dict: string) =>
+      `<<${dict}/Length ${evil.length}>>\nstream\n${evil}\nendstream`;
+    const catalog = /1 0 obj\n(<<\/Type \/Catalog[^\n]*)\nendobj/.exec(text(pdf))![1];
+    const page = /3 0 obj\n(<<\/Type \/Page[^\n]*)\nendobj/.exec(text(pdf))![1];
+    assert.ok(page.includes("/Annots [6 0 R]") && /\/AcroForm <<[^>]*>>/.test(catalog));
+    const trailer = "/Size 20 /Root 1 0 R";
+    const overlay = `<</Type/XObject/Subtype/Form/BBox[0 0 200 200]/Length ${evil.length}>>` +
+      `\nstream\n${evil}\nendstream`;
+    const cases: [string, Record<number, string>, string, number[]][] = [
+      ["typed as XMP metadata", { 4: content("/Type/Metadata/Subtype/XML") }, trailer, [4]],
+      ["typed as an object stream", { 4: content("/Type/ObjStm/N 0/First 0") }, trailer, [4]],
+      [
+        "named the Info dictionary by the new trailer",
+        { 4: content("") },
+        `${trailer} /Info 4 0 R`,
+        [4],
+      ],
+      [
+        "listed in a new DSS",
+        { 1: catalog.replace(/>>$/, "/DSS 7 0 R>>"), 7: "<</Certs[4 0 R]>>", 4: content("") },
+        trailer,
+        [4],
+      ],
+      [
+        "a FreeText annotation behind a new /Annots reference",
+        {
+          3: page.replace("/Annots [6 0 R]", "/Annots 8 0 R"),
+          8: "[6 0 R 9 0 R]",
+          9: "<</Type/Annot/Subtype/FreeText/Rect[0 0 200 200]/Contents(x)/AP<</N 10 0 R>>>>",
+          10: overlay,
+        },
+        trailer,
+        [3],
+      ],
+      [
+        "a text field behind a new /AcroForm reference",
+        {
+          1: catalog.replace(/\/AcroForm <<[^>]*>>/, "/AcroForm 11 0 R"),
+          11: "<</Fields[6 0 R 12 0 R]/NeedAppearances true>>",
+          12: "<</FT/Tx/T(t)/V(other)/Type/Annot/Subtype/Widget/Rect[0 0 200 200]/P 3 0 R>>",
+        },
+        trailer,
+        [1],
+      ],
+      [
+        "a new appearance for the signed field",
+        {
+          6: "<</Type /Annot/Subtype /Widget/FT /Sig/T (Signature1)/V 5 0 R/Rect [0 0 0 0]" +
+            "/F 132/P 3 0 R/AP<</N 10 0 R>>>>",
+          10: overlay,
+        },
+        trailer,
+        [6],
+      ],
+      ["a catalog of its own", { 13: "<</Pages 2 0 R>>" }, "/Size 20 /Root 13 0 R", [13]],
+    ];
+    for (const [name, objects, newTrailer, others] of cases) {
+      const shadow = appendUpdate(pdf, objects, newTrailer);
+      const [sig] = inspectPdfSignatures(shadow).signatures;
+      assert.equal(sig.changesAfter, "other", name);
+      assert.deepEqual(sig.otherChangedObjects, others, name);
+      await refuses(shadow, "incremental_update_after_signature", "changes_after_signature");
+    }
+  });
+
   test("bytes appended after the last revision → incremental_update_after_signature", async () => {
     const pdf = await signedMinimal();
     const junk = new Uint8Array(pdf.length + 20);
