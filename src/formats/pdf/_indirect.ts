@@ -52,8 +52,7 @@ function findDataEnd(buf: Uint8Array, start: number, length: number, budget: Bud
     if (startsWith(buf, p, "endstream")) return start + length;
   }
   // /Length is missing or wrong: look for the keyword instead (bounded by the input).
-  const at = indexOfBytes(buf, "endstream", start);
-  budget.tick(((at < 0 ? buf.length : at) - start) >>> 4);
+  const at = nextEndstream(buf, start, budget);
   if (at < 0) {
     throw malformed("stream_length_invalid", "a stream's /Length is wrong and it never ends");
   }
@@ -61,6 +60,38 @@ function findDataEnd(buf: Uint8Array, start: number, length: number, budget: Bud
   if (end > start && buf[end - 1] === 10) end--;
   if (end > start && buf[end - 1] === 13) end--;
   return end;
+}
+
+/**
+ * What earlier searches for `endstream` in an input found: each occurrence `at` (ascending)
+ * with the lowest start `from` a search reached it from, so none lies in `[from, at)`. Without
+ * it, many streams whose `/Length` is wrong, before one `endstream`, each scan to it again.
+ */
+const endstreamSearches = new WeakMap<Uint8Array, { at: number[]; from: number[] }>();
+
+/** The offset of the first `endstream` at or after `start`, or -1. */
+function nextEndstream(buf: Uint8Array, start: number, budget: Budget): number {
+  let known = endstreamSearches.get(buf);
+  if (!known) endstreamSearches.set(buf, known = { at: [], from: [] });
+  // The first known occurrence at or after `start` (the ranges [from, at] never overlap).
+  let lo = 0, hi = known.at.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (known.at[mid] < start) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < known.at.length && known.from[lo] <= start) {
+    return known.at[lo] === buf.length ? -1 : known.at[lo];
+  }
+  const found = indexOfBytes(buf, "endstream", start);
+  const at = found < 0 ? buf.length : found; // "none before the end" is remembered the same way
+  budget.tick((at - start) >>> 4);
+  if (lo < known.at.length && known.at[lo] === at) known.from[lo] = start;
+  else {
+    known.at.splice(lo, 0, at);
+    known.from.splice(lo, 0, start);
+  }
+  return found;
 }
 
 function startsWith(buf: Uint8Array, p: number, word: string): boolean {

@@ -174,7 +174,11 @@ function describe(
 /** Two dictionaries with one `/ByteRange`: the ones that do not own that hole are refused. */
 function markSharedRanges(ranges: Map<PdfSignatureInfo, string>): void {
   const byRange = new Map<string, PdfSignatureInfo[]>();
-  for (const [s, br] of ranges) byRange.set(br, [...(byRange.get(br) ?? []), s]);
+  for (const [s, br] of ranges) {
+    const group = byRange.get(br);
+    if (group) group.push(s);
+    else byRange.set(br, [s]);
+  }
   for (const group of byRange.values()) {
     if (group.length < 2) continue;
     const allOwn = group.every((g) => !g.problem);

@@ -25,6 +25,8 @@ import { readXrefChain, type XrefEntry, type XrefSection } from "./_xref.ts";
 export class PdfView {
   readonly #doc: PdfDocument;
   readonly #sections: XrefSection[];
+  /** Every visible entry by object number, merged on first use (newest section wins). */
+  #entries: Map<number, XrefEntry> | undefined;
 
   /** @param doc The document. @param sections The sections visible, newest first. */
   constructor(doc: PdfDocument, sections: XrefSection[]) {
@@ -47,13 +49,19 @@ export class PdfView {
     return this.#sections[0].trailer;
   }
 
-  /** The entry of object `num`, newest first, or `undefined`. */
+  /**
+   * The entry of object `num` in the newest section that has one, or `undefined`. One merged
+   * table per view: walking the sections per lookup made a file of many revisions cost time
+   * cubic in their number (each signature compares every later object in two views).
+   */
   entry(num: number): XrefEntry | undefined {
-    for (const s of this.#sections) {
-      const e = s.entries.get(num);
-      if (e !== undefined) return e;
+    if (this.#entries === undefined) {
+      this.#entries = new Map();
+      for (let i = this.#sections.length - 1; i >= 0; i--) {
+        for (const [n, e] of this.#sections[i].entries) this.#entries.set(n, e);
+      }
     }
-    return undefined;
+    return this.#entries.get(num);
   }
 
   /** Object `num` (null when free or absent). */
@@ -95,6 +103,8 @@ export class PdfDocument {
   /** Work limits shared by every read of this document. */
   readonly budget: Budget;
   readonly #cache = new Map<string, PdfObject>();
+  /** Object streams read so far, by the file offset of the stream object. */
+  readonly #objectStreams = new Map<number, ObjectStream>();
   readonly #loading = new Set<string>();
 
   /** Use {@linkcode readPdf}. */
@@ -180,29 +190,64 @@ export class PdfDocument {
     if (!(stream instanceof PdfStream) || stream.dict.name("Type") !== "ObjStm") {
       throw malformed("object_stream_invalid", `object stream ${streamNum} is missing`);
     }
-    const key = `d${se!.type === 1 ? se!.offset : 0}`;
-    let data = this.#cache.get(key) as unknown as PdfStream | undefined;
-    if (!data) {
-      const decoded = decodeStream(stream, this.budget);
-      data = new PdfStream(stream.dict, decoded, 0, decoded.length);
-      this.#cache.set(key, data);
+    const key = se!.type === 1 ? se!.offset : 0;
+    let objects = this.#objectStreams.get(key);
+    if (!objects) {
+      objects = readObjectStream(stream, streamNum, this.budget);
+      this.#objectStreams.set(key, objects);
     }
-    const n = stream.dict.get("N");
-    const first = stream.dict.get("First");
-    if (!isNonNegInt(n) || !isNonNegInt(first) || n > this.budget.maxObjects) {
-      throw malformed("object_stream_invalid", `object stream ${streamNum} has a bad header`);
-    }
-    const lex = new Lexer(data.source, 0, this.budget);
-    let offset = -1;
+    const at = objects.first + objects.offsetOf(num, index);
+    return new Lexer(objects.data, at, this.budget).parseObject();
+  }
+}
+
+/** A decoded object stream and its header, read once for all the objects it holds. */
+interface ObjectStream {
+  /** The decoded data. */
+  data: Uint8Array;
+  /** Where the first object starts in `data`. */
+  first: number;
+  /** Where object `num` (listed at `index`) starts, relative to `first`. */
+  offsetOf(num: number, index: number): number;
+}
+
+/**
+ * Decodes an object stream and reads its header (`N` pairs of object number and offset) in
+ * one pass. A header that goes bad part of the way still serves the objects before that
+ * point, as a scan up to each object's index would.
+ */
+function readObjectStream(stream: PdfStream, streamNum: number, budget: Budget): ObjectStream {
+  const n = stream.dict.get("N");
+  const first = stream.dict.get("First");
+  if (!isNonNegInt(n) || !isNonNegInt(first) || n > budget.maxObjects) {
+    throw malformed("object_stream_invalid", `object stream ${streamNum} has a bad header`);
+  }
+  const data = decodeStream(stream, budget);
+  const lex = new Lexer(data, 0, budget);
+  const nums: number[] = [];
+  const offsets: number[] = [];
+  let broken: unknown;
+  try {
     for (let i = 0; i < n; i++) {
       const objNum = lex.expectInt("object_stream_invalid");
-      const off = lex.expectInt("object_stream_invalid");
-      if (objNum === num && (i === index || offset < 0)) offset = off;
-      if (i >= index && offset >= 0) break;
+      offsets.push(lex.expectInt("object_stream_invalid"));
+      nums.push(objNum);
     }
-    if (offset < 0) throw malformed("object_stream_invalid", `object ${num} is not in its stream`);
-    return new Lexer(data.source, first + offset, this.budget).parseObject();
+  } catch (err) {
+    broken = err;
   }
+  const firstIndex = new Map<number, number>();
+  nums.forEach((num, i) => firstIndex.has(num) || firstIndex.set(num, i));
+  return {
+    data,
+    first,
+    offsetOf(num: number, index: number): number {
+      const at = nums[index] === num ? index : firstIndex.get(num);
+      if (at !== undefined) return offsets[at];
+      if (broken !== undefined) throw broken;
+      throw malformed("object_stream_invalid", `object ${num} is not in its stream`);
+    },
+  };
 }
 
 /** Reads `bytes` as a PDF; throws `malformed_pdf` or `encrypted_pdf_unsupported`. */

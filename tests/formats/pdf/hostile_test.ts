@@ -12,6 +12,43 @@ function readAll(pdf: Uint8Array, limits = {}): void {
   for (const s of doc.sections) for (const n of s.entries.keys()) doc.latest.object(n);
 }
 
+/**
+ * A PDF whose objects 3 … n + 2 are the numbers 3 … n + 2, all in one uncompressed object
+ * stream (object 2), with a cross-reference stream.
+ */
+function objectStreamPdf(n: number): Uint8Array {
+  let header = "", data = "";
+  for (let i = 0; i < n; i++) {
+    header += `${i + 3} ${data.length} `;
+    data += `${i + 3} `;
+  }
+  let s = "%PDF-1.7\n";
+  const offsets = [0, s.length];
+  s += "1 0 obj\n<</Type/Catalog>>\nendobj\n";
+  offsets.push(s.length);
+  const body = header + data;
+  s += `2 0 obj\n<</Type/ObjStm/N ${n}/First ${header.length}/Length ${body.length}>>\nstream\n`;
+  s += `${body}\nendstream\nendobj\n`;
+  const xrefNum = n + 3;
+  const row = (type: number, a: number, b: number) =>
+    String.fromCharCode(
+      type,
+      a >>> 24,
+      (a >>> 16) & 255,
+      (a >>> 8) & 255,
+      a & 255,
+      b >>> 8,
+      b & 255,
+    );
+  let rows = row(0, 0, 65535) + row(1, offsets[1], 0) + row(1, offsets[2], 0);
+  for (let i = 0; i < n; i++) rows += row(2, 2, i);
+  rows += row(1, s.length, 0);
+  const xref = s.length;
+  s += `${xrefNum} 0 obj\n<</Type/XRef/Size ${n + 4}/W[1 4 2]/Root 1 0 R/Length ${rows.length}>>\n`;
+  s += `stream\n${rows}\nendstream\nendobj\nstartxref\n${xref}\n%%EOF\n`;
+  return bytes(s);
+}
+
 function assertMalformed(fn: () => unknown, kind?: string): void {
   const t = performance.now();
   assert.throws(fn, (e) => {
@@ -106,6 +143,21 @@ describe("PDF reader on hostile input", () => {
   test("objects that refer to themselves as /Length", () => {
     const pdf = buildPdf(["<</Type/Catalog>>", "<</Length 2 0 R>>\nstream\nabc\nendstream"]);
     assertMalformed(() => readAll(pdf), "reference_cycle");
+  });
+
+  test("an object stream of 20 000 objects is read in work linear in them", () => {
+    // Each object's header pair used to be found by lexing the header again from its start.
+    const pdf = objectStreamPdf(20_000);
+    const doc = readPdf(pdf, { maxTokens: 400_000 });
+    for (let n = 3; n < 20_003; n++) assert.equal(doc.latest.object(n), n);
+  });
+
+  test("many streams whose /Length is wrong, before one endstream, scan once", () => {
+    const bodies = ["<</Type/Catalog>>"];
+    for (let i = 0; i < 5_000; i++) bodies.push("<</Length 999999>>\nstream\nx");
+    const pdf = new Uint8Array([...buildPdf(bodies), ...bytes("endstream\n")]);
+    // Scanning to the end again for each stream would cost ≈ 10 M tokens.
+    readAll(pdf, { maxTokens: 1_000_000 });
   });
 
   test("the work limit stops long work", () => {
