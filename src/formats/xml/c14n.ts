@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { NamespaceScope } from "./namespace_scope.ts";
 import { xmlError } from "./errors.ts";
 import {
   XML_NS,
@@ -107,10 +108,10 @@ function renderElement(
   const inclusive = (opts.inclusivePrefixes ?? []).map((p) => (p === "#default" ? "" : p));
   const extraApexAttributes = opts.inclusive ? inheritedXmlAttributes(root) : [];
   // Iterative walk: [element, namespaces rendered by output ancestors] or a closing marker.
-  type Item = { el: XmlElement; rendered: ReadonlyMap<string, string> } | { close: string } | {
+  type Item = { el: XmlElement; rendered: NamespaceScope } | { close: string } | {
     node: XmlNode;
   };
-  const work: Item[] = [{ el: root, rendered: new Map() }];
+  const work: Item[] = [{ el: root, rendered: new NamespaceScope(undefined, new Map()) }];
   while (work.length) {
     const item = work.pop()!;
     if ("close" in item) {
@@ -126,8 +127,12 @@ function renderElement(
     }
     const { el, rendered } = item;
     const used = new Set<string>([el.prefix]);
-    if (opts.inclusive) { for (const p of el.inScope.keys()) used.add(p); }
-    else {
+    if (opts.inclusive) {
+      // Below the apex, an element's scope differs from its rendered parent's only by what it
+      // declares itself.
+      if (el === root) { for (const p of el.inScope.prefixes()) used.add(p); }
+      else for (const d of el.namespaceDecls) used.add(d.prefix);
+    } else {
       for (const a of el.attributes) if (a.prefix) used.add(a.prefix);
       for (const p of inclusive) if (p === "" || el.inScope.has(p)) used.add(p);
     }
@@ -139,12 +144,7 @@ function renderElement(
       if (p === "" ? (have ?? "") !== uri : have !== uri) decls.push([p, uri]);
     }
     decls.sort((a, b) => compare(a[0], b[0]));
-    let next = rendered;
-    if (decls.length) {
-      const m = new Map(rendered);
-      for (const [p, u] of decls) m.set(p, u);
-      next = m;
-    }
+    const next = decls.length ? new NamespaceScope(rendered, new Map(decls)) : rendered;
     let tag = `<${el.qName}`;
     for (const [p, u] of decls) tag += ` ${p ? `xmlns:${p}` : "xmlns"}="${escapeAttr(u)}"`;
     const own = el === root && extraApexAttributes.length

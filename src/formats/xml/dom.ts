@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { NamespaceScope } from "./namespace_scope.ts";
 
 /** The namespace bound to the `xml` prefix. */
 export const XML_NS = "http://www.w3.org/XML/1998/namespace";
@@ -73,7 +74,7 @@ export interface XmlElement {
   /** The namespace declarations written on this element. */
   readonly namespaceDecls: readonly XmlNamespaceDecl[];
   /** Namespaces in scope (prefix → URI, "" for the default namespace). */
-  readonly inScope: ReadonlyMap<string, string>;
+  readonly inScope: NamespaceScope;
   /** The child nodes in document order. */
   readonly children: XmlNode[];
   /** The parent element (null for the document element). */

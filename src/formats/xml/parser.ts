@@ -9,6 +9,7 @@
  * @module
  */
 import { malformedXml } from "./errors.ts";
+import { NamespaceScope } from "./namespace_scope.ts";
 import {
   XML_NS,
   type XmlAttribute,
@@ -41,6 +42,7 @@ const ATTR_TEXT = /[^<&"']*/y;
 const BAD_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", apos: "'", quot: '"' };
 const MAX_NAME = 1024;
+
 /** The shared empty list of elements without attributes or namespace declarations. */
 const NONE: readonly never[] = Object.freeze([]);
 
@@ -163,6 +165,8 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
 
   const elements: XmlElement[] = [];
   const stack: Frame[] = [];
+  // What is in scope before any declaration: only `xml` (one per document: lookups are kept).
+  const documentScope = new NamespaceScope(undefined, new Map([["xml", XML_NS]]));
   // The next "]]>" at or after the current text chunk (2^32 - 1 when there is none).
   let cdataEnd = -1;
   const startTag = (parent: XmlElement | null): XmlElement => {
@@ -221,17 +225,14 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlDocument {
         decls.push({ prefix: p, uri: a.value });
       }
     }
-    let inScope: Map<string, string> = parent
-      ? parent.inScope as Map<string, string>
-      : new Map([["xml", XML_NS]]);
+    let inScope = parent ? parent.inScope : documentScope;
     if (decls.length) {
-      inScope = new Map(inScope);
+      const own = new Map<string, string>();
       for (const d of decls) {
-        if (decls.filter((x) => x.prefix === d.prefix).length > 1) {
-          fail("duplicate_attribute", "a namespace declared twice", start);
-        }
-        inScope.set(d.prefix, d.uri);
+        if (own.has(d.prefix)) fail("duplicate_attribute", "a namespace declared twice", start);
+        own.set(d.prefix, d.uri);
       }
+      inScope = new NamespaceScope(inScope, own);
     }
     const split = (q: string, at: number): [string, string] => {
       const i = q.indexOf(":");

@@ -115,4 +115,17 @@ describe("inclusive c14n 1.0", () => {
     assert.equal(c14n(doc, { inclusive: true }, "b"), '<b xmlns:p="urn:p"><c></c></b>');
     assert.equal(c14n(doc, { inclusive: true }, "c"), '<c xmlns:p="urn:p"></c>');
   });
+
+  test("below the apex only what an element declares differently is rendered", () => {
+    const doc =
+      '<a xmlns:x="urn:x"><b xmlns:x="urn:x" xmlns:y="urn:y"><c xmlns:x="urn:2"/></b></a>';
+    assert.equal(
+      c14n(doc, { inclusive: true }),
+      '<a xmlns:x="urn:x"><b xmlns:y="urn:y"><c xmlns:x="urn:2"></c></b></a>',
+    );
+    assert.equal(
+      c14n(doc, { inclusive: true }, "c"),
+      '<c xmlns:x="urn:2" xmlns:y="urn:y"></c>',
+    );
+  });
 });

@@ -54,6 +54,25 @@ describe("parseXml", () => {
     assert.ok(performance.now() - t0 < 5000);
   });
 
+  test("namespace scopes are shared, not copied: many bindings above many declaring elements", () => {
+    // 10 000 bindings declared high up, then 10 000 elements that each declare one more:
+    // copying the inherited bindings into each took gigabytes and killed the process.
+    let xml = "";
+    for (let d = 0; d < 40; d++) {
+      xml += "<a";
+      for (let k = 0; k < 250; k++) xml += ` xmlns:n${d}_${k}="urn:${d}:${k}"`;
+      xml += ">";
+    }
+    xml += '<b xmlns:z="urn:z" n0_0:x="1"/>'.repeat(10_000) + "</a>".repeat(40);
+    const doc = parseXml(xml);
+    const last = doc.elements[doc.elements.length - 1];
+    assert.equal(last.inScope.get("z"), "urn:z");
+    assert.equal(last.inScope.get("n39_249"), "urn:39:249");
+    assert.equal(last.attributes[0].namespaceURI, "urn:0:0");
+    assert.equal(last.inScope.prefixes().size, 10_002); // with z and xml
+    assert.equal(last.inScope.get("n40_0"), undefined);
+  });
+
   test("refuses broken structure with a kind and an offset", () => {
     malformed("", "no_root_element");
     malformed("<a></b>", "mismatched_tag");
