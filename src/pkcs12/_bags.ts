@@ -176,7 +176,7 @@ export async function readPfx(
   const walker = new Walker(password, maxCerts);
   // The schema fills in an empty MacData when the bundle has none (`openssl -nomac`).
   if (pfx.macData?.mac.digestAlgorithm.algorithm) {
-    verifyMac(pfx.macData, authSafe, password, walker.budget);
+    await verifyMac(pfx.macData, authSafe, password, walker.budget);
   }
   try {
     await walker.authSafe(authSafe);

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { pbkdf2Sync } from "node:crypto";
+import { pbkdf2 as nodePbkdf2 } from "node:crypto";
 import { OctetString } from "@peculiar/asn1-schema";
 import type { AlgorithmIdentifier } from "@peculiar/asn1-x509";
 import { bytesOf, parseAs, Pbes2Params, Pbkdf2Params, Pkcs12PbeParams } from "./_asn1.ts";
@@ -57,16 +57,17 @@ function makeCipher(
 }
 
 /**
- * Runs PBKDF2 as its parameters say.
+ * Runs PBKDF2 as its parameters say, off the event loop (node's thread pool), so a large
+ * iteration count delays only this load.
  *
  * @param keyLength The key length the cipher or MAC needs, when the parameters omit it.
  */
-export function pbkdf2(
+export async function pbkdf2(
   kdf: AlgorithmIdentifier,
   password: PasswordBytes,
   budget: WorkBudget,
   keyLength?: number,
-): Uint8Array {
+): Promise<Uint8Array> {
   if (kdf.algorithm !== PBKDF2) throw unsupported(kdf.algorithm);
   const params = parseAs(kdf.parameters, Pbkdf2Params, "the PBKDF2 parameters");
   const prf = params.prf ? HMACS[params.prf.algorithm] : DEFAULT_PRF;
@@ -80,9 +81,19 @@ export function pbkdf2(
     throw invalid("the PBKDF2 key length does not fit the cipher", "bad_key_length");
   }
   const iterations = budget.charge(params.iterationCount, Math.ceil(length / prf.u));
-  return new Uint8Array(
-    pbkdf2Sync(password.utf8, bytesOf(params.salt), iterations, length, prf.name),
+  const derived = await new Promise<Uint8Array>((resolve, reject) =>
+    nodePbkdf2(
+      password.utf8,
+      bytesOf(params.salt),
+      iterations,
+      length,
+      prf.name,
+      (err, key) => (err ? reject(err) : resolve(key)),
+    )
   );
+  const key = new Uint8Array(derived); // a copy (Buffer#slice would share the bytes)
+  derived.fill(0);
+  return key;
 }
 
 async function decryptPbes2(
@@ -95,7 +106,7 @@ async function decryptPbes2(
   const scheme = PBES2_CIPHERS[params.encryptionScheme.algorithm];
   if (!scheme) throw unsupported(params.encryptionScheme.algorithm);
   const iv = bytesOf(parseAs(params.encryptionScheme.parameters, OctetString, "the cipher IV"));
-  const key = pbkdf2(params.keyDerivationFunc, password, budget, scheme.keyLength);
+  const key = await pbkdf2(params.keyDerivationFunc, password, budget, scheme.keyLength);
   try {
     return await cbcDecrypt(makeCipher(scheme.kind, key), iv, data);
   } finally {

@@ -32,19 +32,19 @@ function matches(hash: HashInfo, key: Uint8Array, data: Uint8Array, expected: Ui
  * @throws {Pkcs11exError} `p12_password_incorrect` when no form verifies,
  *   `p12_unsupported_kdf` for an unknown digest or KDF.
  */
-export function verifyMac(
+export async function verifyMac(
   macData: MacData,
   authSafe: Uint8Array,
   password: PasswordBytes,
   budget: WorkBudget,
-): void {
+): Promise<void> {
   const alg = macData.mac.digestAlgorithm;
   const expected = bytesOf(macData.mac.digest);
   if (alg.algorithm === PBMAC1) {
     const params = parseAs(alg.parameters, Pbmac1Params, "the PBMAC1 parameters");
     const hash = HMACS[params.messageAuthScheme.algorithm];
     if (!hash) throw unsupported(params.messageAuthScheme.algorithm);
-    const key = pbkdf2(params.keyDerivationFunc, password, budget);
+    const key = await pbkdf2(params.keyDerivationFunc, password, budget);
     if (!matches(hash, key, authSafe, expected)) throw wrongPassword("verify the bundle's MAC");
     return;
   }

@@ -116,6 +116,15 @@ describe("PKCS12.load on hostile input", () => {
     assert.ok(performance.now() - start < 2000);
   });
 
+  test("300 000 legacy MAC iterations exceed the work limit before any is computed", async () => {
+    // The PKCS#12 KDF runs in JavaScript: each iteration counts 8 (2.4 M of the 2 M allowed).
+    const pfx = AsnConvert.parse(bundles.legacy, PFX);
+    pfx.macData.iterations = 300_000;
+    const bytes = new Uint8Array(AsnConvert.serialize(pfx));
+    const detail = await rejectsWith(PKCS12.load(bytes, { password: PASSWORD }), "p12_invalid");
+    assert.equal(detail.kind, "kdf_work_limit");
+  });
+
   test("SafeContents nested too deeply are refused", async () => {
     let contents = new SafeContents([]);
     for (let i = 0; i < 12; i++) {
