@@ -104,12 +104,16 @@ export async function decodeBundle(
  * to find its certificate and check the password, then zeroed: it is never returned.
  *
  * Reads what OpenSSL 3 (PBES2 with PBKDF2 and AES, SHA-256 MAC), `openssl -legacy` and
- * Windows (3DES and RC2-40 with the PKCS#12 KDF, SHA-1 MAC) write, and PBMAC1.
+ * Windows (3DES and RC2-40 with the PKCS#12 KDF, SHA-1 MAC) write, and PBMAC1. Key
+ * derivations run off the event loop where the runtime allows (PBKDF2) and may spend at most
+ * the work of 2 000 000 PBKDF2 iterations in all (real bundles need a few thousand to under
+ * 2 000 000); a bundle asking for more is refused before any is computed.
  *
  * @param source A file path, or the bundle bytes.
  * @param options `password` and `maxChain`.
  * @returns The leaf, its chain, whether a key is present and the friendlyName.
- * @throws {Pkcs11exError} `p12_invalid` (malformed, empty, too large, unreadable file),
+ * @throws {Pkcs11exError} `p12_invalid` (malformed, empty, too large, unreadable file,
+ *   `detail.kind` `kdf_work_limit` for too many key-derivation iterations),
  *   `p12_password_incorrect` (wrong password or corrupted bytes), `p12_chain_too_long`,
  *   `p12_unsupported_kdf` (`detail.oid` names the algorithm).
  * @throws {TypeError} / {RangeError} for a bad `source` or option.
