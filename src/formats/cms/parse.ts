@@ -75,11 +75,25 @@ export interface ParsedSignedData {
   leaf: X509Certificate;
 }
 
+/**
+ * Most certificates one CMS may carry (a signer, its chain and a few more for time-stamps or
+ * revocation fit many times over). Each is parsed, at about a millisecond apiece: thousands
+ * in a hostile signature would hold a verifier for seconds.
+ */
+export const MAX_EMBEDDED_CERTIFICATES = 100;
+
 function readCertificates(raw: ArrayBuffer[] | undefined): X509Certificate[] {
   if (!raw || raw.length === 0) {
     throw new Pkcs11exError(
       "no_certificates",
       "Cannot parse the CMS: it carries no certificates",
+    );
+  }
+  if (raw.length > MAX_EMBEDDED_CERTIFICATES) {
+    throw new Pkcs11exError(
+      "cms_codec",
+      `Cannot parse the CMS: ${raw.length} certificates is more than ${MAX_EMBEDDED_CERTIFICATES}`,
+      { detail: { type: "CertificateSet", count: raw.length } },
     );
   }
   return raw.map((buf, index) => {

@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { makeTempDir } from "../../_support/tmp.ts";
 import { isPkcs11exError, Pkcs11exError } from "../../../src/core/errors.ts";
+import { MAX_EMBEDDED_CERTIFICATES } from "../../../src/formats/cms/parse.ts";
 import {
   addTimeStampToken,
   addUnsignedAttribute,
@@ -171,6 +172,27 @@ describe("parseSignedData on hostile input", () => {
       () => parseSignedData(contentInfo),
       (e: unknown) =>
         isPkcs11exError(e) && e.message.length < 300 && JSON.stringify(e.detail).length < 300,
+    );
+  });
+
+  test("more than MAX_EMBEDDED_CERTIFICATES certificates are refused before parsing them", async () => {
+    const signer = fx.signers.ES256;
+    const many = {
+      ...signer,
+      certificates: Array.from({ length: MAX_EMBEDDED_CERTIFICATES + 1 }, (_, i) => {
+        // Distinct DER (a flipped signature bit), so no cache answers for them.
+        const der = signer.certificates[0].slice();
+        der[der.length - 1] ^= i & 0xff;
+        der[der.length - 2] ^= i >> 8;
+        return der;
+      }),
+    };
+    const cms = await buildSignedData({ signer: many, contentDigest: fx.digest });
+    assert.throws(
+      () => parseSignedData(cms),
+      (e: unknown) =>
+        isPkcs11exError(e, "cms_codec") && e.detail?.type === "CertificateSet" &&
+        e.detail?.count === MAX_EMBEDDED_CERTIFICATES + 1,
     );
   });
 
