@@ -7,6 +7,14 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
   return out;
 }
 
+/**
+ * The two's-complement big-endian integer in `bytes`: how a DER INTEGER such as a certificate
+ * serial number reads (`80 01` is negative). Every comparison of serials uses this one reading.
+ */
+export function bytesToSignedBigInt(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt.asIntN(bytes.length * 8, bytesToBigInt(bytes));
+}
+
 /** `value` as exactly `length` big-endian bytes (`undefined` when it does not fit). */
 export function bigIntToBytes(value: bigint, length: number): Uint8Array | undefined {
   const out = new Uint8Array(length);

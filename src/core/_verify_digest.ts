@@ -158,6 +158,25 @@ function verifyEcdsa(
 }
 
 /**
+ * Refuses a precomputed digest that `algorithm` cannot verify: EdDSA (it hashes inside), an
+ * unsupported curve, or a digest of the wrong length for the algorithm's hash.
+ *
+ * @throws {RangeError} naming what is wrong.
+ */
+export function checkPrecomputedDigest(algorithm: Algorithm, digest: Uint8Array): void {
+  const { family, namedCurve } = algorithm.verify;
+  if (algorithm.hash === "none" || (family === "ecdsa" && !CURVES[namedCurve ?? ""])) {
+    throw new RangeError(`Cannot verify a precomputed digest with ${algorithm.name}`);
+  }
+  const expectedLength = algorithm.hash === "sha256" ? 32 : algorithm.hash === "sha384" ? 48 : 64;
+  if (digest.length !== expectedLength) {
+    throw new RangeError(
+      `Cannot verify a precomputed digest: ${algorithm.name} needs ${expectedLength} bytes, got ${digest.length}`,
+    );
+  }
+}
+
+/**
  * Verifies `signature` (raw form) over the precomputed `digest` with the SPKI key.
  *
  * @throws {RangeError} when the algorithm cannot verify a precomputed digest (EdDSA, or an
@@ -169,16 +188,8 @@ export function verifyDigest(
   digest: Uint8Array,
   signature: Uint8Array,
 ): boolean {
+  checkPrecomputedDigest(algorithm, digest);
   const { family, saltLength, namedCurve } = algorithm.verify;
-  const expectedLength = algorithm.hash === "sha256" ? 32 : algorithm.hash === "sha384" ? 48 : 64;
-  if (algorithm.hash === "none" || (family === "ecdsa" && !CURVES[namedCurve ?? ""])) {
-    throw new RangeError(`Cannot verify a precomputed digest with ${algorithm.name}`);
-  }
-  if (digest.length !== expectedLength) {
-    throw new RangeError(
-      `Cannot verify a precomputed digest: ${algorithm.name} needs ${expectedLength} bytes, got ${digest.length}`,
-    );
-  }
   if (family === "ecdsa") return verifyEcdsa(CURVES[namedCurve!], spkiDer, digest, signature);
   const decoded = rsaEncodedMessage(spkiDer, signature);
   if (!decoded) return false;

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkPrecomputedDigest } from "./_verify_digest.ts";
 import { createHash } from "node:crypto";
 import { algCompatible, createAlgorithmRegistry } from "./algorithms/registry.ts";
 import type { Algorithm, AlgorithmRegistry } from "./algorithms/types.ts";
@@ -69,11 +70,16 @@ interface ResolvedKey {
 
 async function resolveKey(key: VerifyKey): Promise<ResolvedKey> {
   if (key instanceof Uint8Array) {
-    return {
-      spkiDer: key,
-      spkiSha256Hex: createHash("sha256").update(key).digest("hex"),
-      facts: describePublicKey(key),
-    };
+    let facts: ResolvedKey["facts"];
+    try {
+      facts = describePublicKey(key);
+    } catch (cause) {
+      throw invalid(
+        "Cannot verify: the key is not a SubjectPublicKeyInfo this library reads",
+        cause,
+      );
+    }
+    return { spkiDer: key, spkiSha256Hex: createHash("sha256").update(key).digest("hex"), facts };
   }
   if (typeof CryptoKey !== "undefined" && key instanceof CryptoKey) {
     let spki = exportedSpki.get(key);
@@ -99,8 +105,8 @@ function invalid(message: string, cause?: unknown): Pkcs11exError {
 /**
  * Verifies `signature` over `data` with `key`; resolves when valid.
  *
- * @throws {Pkcs11exError} `signature_invalid` when the math fails or the signature is
- * malformed; `unsupported_alg` for an unknown alg; `incompatible_alg` when the key cannot
+ * @throws {Pkcs11exError} `signature_invalid` when the math fails, the signature is malformed or
+ * the key unreadable; `unsupported_alg` for an unknown alg; `incompatible_alg` when the key cannot
  * make that alg (PS256 with an EC key).
  * @throws {TypeError} / {RangeError} on bad arguments.
  *
@@ -137,6 +143,7 @@ export async function verifyBytes(
       { detail: { alg: algorithm.name, keyType: resolved.facts.keyType } },
     );
   }
+  if (opts.precomputedDigest === true) checkPrecomputedDigest(algorithm, bytes);
   const raw = algorithm.decodeSignature(signature, opts.encodingContext ?? "der");
   let ok: boolean;
   try {
@@ -150,7 +157,9 @@ export async function verifyBytes(
       precomputedDigest: opts.precomputedDigest === true,
     });
   } catch (err) {
-    if (err instanceof RangeError || err instanceof TypeError) throw err;
+    // The arguments were checked above: whatever a backend throws (WebCrypto refusing a point
+    // off the curve with a TypeError, say) is about this key or signature.
+    if (err instanceof Pkcs11exError) throw err;
     throw invalid(`Cannot verify the ${algorithm.name} signature: the key was refused`, err);
   }
   if (!ok) throw invalid(`Cannot verify the ${algorithm.name} signature: it does not match`);

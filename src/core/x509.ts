@@ -9,6 +9,7 @@
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate } from "@peculiar/asn1-x509";
 import { Pkcs11exError } from "./errors.ts";
+import { bytesToSignedBigInt } from "./_bigint.ts";
 import { readChildren, readTime, readWhole, type Tlv, tlvBytes } from "./x509/der.ts";
 import { createParseCache, derKey } from "./x509/cache.ts";
 import { decodeName, type Dn, dnToString, normalizeDn } from "./x509/dn.ts";
@@ -88,6 +89,8 @@ export interface X509Certificate {
   readonly subjectKeyIdentifier?: string;
   /** authorityKeyIdentifier keyIdentifier (hex), if present. */
   readonly authorityKeyIdentifier?: string;
+  /** The URIs of the cRLDistributionPoints full names, if present. */
+  readonly crlDistributionPoints?: readonly string[];
   /** OIDs of the extensions marked critical. */
   readonly criticalExtensions: readonly string[];
 }
@@ -128,7 +131,7 @@ function build(der: Uint8Array): X509Certificate {
   const spkiDer = tlvBytes(der, spkiTlv).slice();
   const key = describePublicKey(spkiDer);
   const serialBytes = new Uint8Array(tbs.serialNumber);
-  const serial = BigInt.asIntN(serialBytes.length * 8, BigInt(`0x${toHex(serialBytes) || "0"}`));
+  const serial = bytesToSignedBigInt(serialBytes);
   const serialHex = serial < 0n ? toHex(serialBytes) : serial.toString(16);
   const ext = decodeExtensions(tbs.extensions);
   const params = cert.signatureAlgorithm.parameters;

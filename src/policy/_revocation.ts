@@ -8,7 +8,7 @@
  */
 import { Pkcs11exError } from "../core/errors.ts";
 import type { X509Certificate } from "../core/x509.ts";
-import { crlHasSerial, verifyCrl } from "./helpers/crl.ts";
+import { crlCovers, crlHasSerial, verifyCrl } from "./helpers/crl.ts";
 import type { PolicyContext } from "./types.ts";
 
 /** `ocspCheck(cert, chainFromIssuer, ctx)`: the status of `cert`. */
@@ -78,16 +78,34 @@ async function crlStatus(
       `Cannot check revocation: no CRL for "${issuer.subject}"`,
     );
   }
+  const now = ctx.validationTime.getTime();
+  let covered = false;
   for (const der of crls) {
     const crl = await verifyCrl(der, issuer);
-    if (
-      crl.nextUpdate && crl.nextUpdate.getTime() < ctx.validationTime.getTime() - ctx.maxClockSkew
-    ) {
+    // RFC 5280 §5.1.2.5: issuers MUST state nextUpdate; without it nothing says the CRL is
+    // still current.
+    if (!crl.nextUpdate || crl.nextUpdate.getTime() < now - ctx.maxClockSkew) {
       throw new Pkcs11exError("crl_unavailable", "Cannot check revocation: the CRL is stale", {
         detail: { kind: "stale" },
       });
     }
+    if (crl.thisUpdate.getTime() > now + ctx.maxClockSkew) {
+      throw new Pkcs11exError(
+        "crl_unavailable",
+        "Cannot check revocation: the CRL was issued after the validation time",
+        { detail: { kind: "not_yet_valid" } },
+      );
+    }
+    if (!crlCovers(crl, cert)) continue;
+    covered = true;
     if (crlHasSerial(crl, cert)) return "revoked" as const;
+  }
+  if (!covered) {
+    throw new Pkcs11exError(
+      "crl_unavailable",
+      `Cannot check revocation: no CRL covers "${cert.subject}"`,
+      { detail: { kind: "not_covered" } },
+    );
   }
   return "good" as const;
 }

@@ -12,7 +12,7 @@ import {
   ekuIncludes,
   keyUsageIncludes,
 } from "./helpers/constraints.ts";
-import { crlHasSerial, type VerifiedCrl, verifyCrl } from "./helpers/crl.ts";
+import { crlCovers, crlHasSerial, type VerifiedCrl, verifyCrl } from "./helpers/crl.ts";
 import { type OcspVerifyOptions, verifyOcspResponse } from "./helpers/ocsp.ts";
 import { pathValidate, type PathValidateOptions } from "./helpers/path_validate.ts";
 import { assertValidity, validityNow, type ValidityOptions } from "./helpers/validity.ts";
@@ -24,6 +24,7 @@ export {
   ANY_EKU,
   assertValidity,
   basicConstraintsOk,
+  crlCovers,
   crlHasSerial,
   ekuIncludes,
   isSignedBy,
@@ -51,6 +52,7 @@ export const helpers: Readonly<{
   ekuIncludes: typeof ekuIncludes;
   isSignedBy: typeof isSignedBy;
   verifyCrl: typeof verifyCrl;
+  crlCovers: typeof crlCovers;
   crlHasSerial: typeof crlHasSerial;
   verifyOcspResponse: typeof verifyOcspResponse;
 }> = Object.freeze({
@@ -64,6 +66,7 @@ export const helpers: Readonly<{
   ekuIncludes,
   isSignedBy,
   verifyCrl,
+  crlCovers,
   crlHasSerial,
   verifyOcspResponse,
 });

@@ -49,9 +49,12 @@ export function decodeVerifyPlan(bytes: Uint8Array): VerifyPlan {
   return { keyId, spkiDer, scheme, hash, saltLength };
 }
 
+/** The longest signature a lane request frames (its length travels as a u16). */
+export const MAX_LANE_SIGNATURE = 0xffff;
+
 /** Packs one verification as the parts of one lane request: flags, signature length (u16), signature, data. */
 export function packVerification(v: PackedVerification): Uint8Array[] {
-  if (v.signature.length > 0xffff) throw new RangeError("Too large for a verify lane");
+  if (v.signature.length > MAX_LANE_SIGNATURE) throw new RangeError("Too large for a verify lane");
   const head = Uint8Array.of(
     v.precomputedDigest ? DIGEST : 0,
     v.signature.length & 0xff,

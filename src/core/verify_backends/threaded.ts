@@ -24,6 +24,7 @@ import {
   encodeVerifyPlan,
   type FromVerifyWorker,
   type InitVerifyWorker,
+  MAX_LANE_SIGNATURE,
   packVerification,
 } from "./_verify_protocol.ts";
 import type { LibcryptoVerifyInput } from "../../ffi/libcrypto.ts";
@@ -136,6 +137,9 @@ class VerifyThread {
     // Past the limit, numbering starts over: each new definition replaces the worker's entry
     // of the same number, and the lane serves requests in order, so none sees the wrong one.
     if (known === undefined && this.#plans.size >= this.#maxPlans) this.#plans.clear();
+    // The lane frames a signature with a 16-bit length; anything longer runs in this thread
+    // (where it fails: no key this library verifies with makes signatures that long).
+    if (input.signature.length > MAX_LANE_SIGNATURE) return undefined;
     const plan = known ?? this.#plans.size + 1;
     const parts = packVerification(input);
     const sent = known !== undefined

@@ -9,6 +9,7 @@ import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   AuthorityKeyIdentifier,
   BasicConstraints,
+  CRLDistributionPoints,
   ExtendedKeyUsage,
   type Extension,
   KeyUsage,
@@ -29,6 +30,8 @@ export interface CertificateExtensions {
   subjectKeyIdentifier?: string;
   /** The keyIdentifier of authorityKeyIdentifier as lowercase hex (2.5.29.35). */
   authorityKeyIdentifier?: string;
+  /** The URIs of the full names in cRLDistributionPoints (2.5.29.31). */
+  crlDistributionPoints?: string[];
   /** OIDs of every extension marked critical. */
   criticalExtensions: string[];
 }
@@ -65,6 +68,11 @@ export function decodeExtensions(
           new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer),
         );
         break;
+      case "2.5.29.31":
+        out.crlDistributionPoints = AsnConvert.parse(value, CRLDistributionPoints).flatMap(
+          (point) => distributionPointUris(point.distributionPoint?.fullName),
+        );
+        break;
       case "2.5.29.35": {
         const aki = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
         if (aki) out.authorityKeyIdentifier = toHex(new Uint8Array(aki.buffer));
@@ -73,4 +81,13 @@ export function decodeExtensions(
     }
   }
   return out;
+}
+
+/** The URIs among the GeneralNames of a distribution point's full name. */
+export function distributionPointUris(
+  names: readonly { uniformResourceIdentifier?: string }[] | undefined,
+): string[] {
+  return (names ?? []).flatMap((n) =>
+    n.uniformResourceIdentifier === undefined ? [] : [n.uniformResourceIdentifier]
+  );
 }

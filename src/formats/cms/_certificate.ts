@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { bytesToSignedBigInt } from "../../core/_bigint.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Name } from "@peculiar/asn1-x509";
 import { IssuerAndSerialNumber } from "@peculiar/asn1-cms";
@@ -36,17 +37,12 @@ function sameName(a: Uint8Array, b: Uint8Array): boolean {
   }
 }
 
-function serialValue(bytes: Uint8Array): bigint {
-  if (bytes.length === 0) return 0n;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return BigInt.asIntN(bytes.length * 8, BigInt(`0x${hex}`));
-}
-
 /** Whether `cert` has the given issuer `Name` (DER, compared per RFC 5280 §7.1) and serial. */
 export function matchesIssuerSerial(
   cert: X509Certificate,
   issuerDer: Uint8Array,
   serial: Uint8Array,
 ): boolean {
-  return serialValue(serial) === cert.serialNumber.value && sameName(cert.issuerDer, issuerDer);
+  return bytesToSignedBigInt(serial) === cert.serialNumber.value &&
+    sameName(cert.issuerDer, issuerDer);
 }

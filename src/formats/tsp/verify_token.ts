@@ -87,6 +87,10 @@ export function verifyTimestampToken(
     throw btFailed("malformed_tsa_response", "the token does not carry a TSTInfo");
   }
   const si = parsed.signerInfo;
+  // SHA-1 collisions are practical: a token whose signature rests on it proves no time.
+  if (si.digestAlgorithm === "sha1" || si.signatureAlgorithm.hash === "sha1") {
+    throw signatureInvalid("is signed with SHA-1");
+  }
   if (!si.messageDigest) throw signatureInvalid("has no signed attributes");
   const digest = createHash(si.digestAlgorithm).update(content).digest();
   if (!same(new Uint8Array(digest), si.messageDigest)) {

@@ -30,6 +30,7 @@ export class NamespaceScope {
   get(prefix: string): string | undefined {
     const passed: NamespaceScope[] = [];
     let uri: string | undefined;
+    // deno-lint-ignore no-this-alias -- the walk up the ancestors starts here.
     for (let scope: NamespaceScope | undefined = this; scope; scope = scope.#parent) {
       if (scope.#own.has(prefix)) {
         uri = scope.#own.get(prefix);
@@ -53,6 +54,7 @@ export class NamespaceScope {
   /** Every prefix bound here, declared here or above, each once. */
   prefixes(): Set<string> {
     const out = new Set<string>();
+    // deno-lint-ignore no-this-alias -- the walk up the ancestors starts here.
     for (let scope: NamespaceScope | undefined = this; scope; scope = scope.#parent) {
       for (const prefix of scope.#own.keys()) out.add(prefix);
     }

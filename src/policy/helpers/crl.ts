@@ -5,12 +5,13 @@
  * @module
  */
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { CertificateList } from "@peculiar/asn1-x509";
+import { CertificateList, IssuingDistributionPoint } from "@peculiar/asn1-x509";
 import { Pkcs11exError } from "../../core/errors.ts";
 import type { X509Certificate } from "../../core/x509.ts";
 import { readChildren, readWhole, tlvBytes } from "../../core/x509/der.ts";
 import { decodeName, dnToString, normalizeDn } from "../../core/x509/dn.ts";
-import { bytesToBigInt } from "../../core/_bigint.ts";
+import { distributionPointUris } from "../../core/x509/extensions.ts";
+import { bytesToSignedBigInt } from "../../core/_bigint.ts";
 import { keyUsageIncludes } from "./constraints.ts";
 import { isSignedBy } from "./signed_by.ts";
 
@@ -24,7 +25,18 @@ export interface VerifiedCrl {
   readonly nextUpdate?: Date;
   /** Revoked serial numbers. */
   readonly revokedSerials: ReadonlySet<bigint>;
+  /**
+   * What the CRL covers when its issuingDistributionPoint narrows it: only end-entity or only
+   * CA certificates, and the distribution point URIs a covered certificate names.
+   */
+  readonly scope?: {
+    readonly only?: "user" | "ca";
+    readonly distributionPoints?: readonly string[];
+  };
 }
+
+const DELTA_CRL_INDICATOR = "2.5.29.27";
+const ISSUING_DISTRIBUTION_POINT = "2.5.29.28";
 
 function unavailable(message: string, kind: string, cause?: unknown): Pkcs11exError {
   return new Pkcs11exError("crl_unavailable", message, { detail: { kind }, cause });
@@ -64,14 +76,75 @@ export async function verifyCrl(crlDer: Uint8Array, issuer: X509Certificate): Pr
     throw unavailable("Cannot use the CRL: its signature does not verify", "bad_signature");
   }
   const t = crl.tbsCertList;
+  let scope: VerifiedCrl["scope"];
+  for (const ext of t.crlExtensions ?? []) {
+    if (ext.extnID === DELTA_CRL_INDICATOR) {
+      throw unavailable("Cannot use the CRL: it is a delta CRL, not a complete one", "delta_crl");
+    }
+    if (ext.extnID === ISSUING_DISTRIBUTION_POINT) scope = readScope(ext.extnValue.buffer);
+    else if (ext.critical) {
+      throw unavailable(
+        `Cannot use the CRL: it has a critical extension this verifier does not process (${ext.extnID})`,
+        "critical_extension",
+      );
+    }
+  }
+  const revoked = t.revokedCertificates ?? [];
+  if (revoked.some((r) => r.crlEntryExtensions?.some((e) => e.critical))) {
+    throw unavailable(
+      "Cannot use the CRL: an entry has a critical extension this verifier does not process",
+      "critical_entry_extension",
+    );
+  }
   return Object.freeze({
     issuer: issuer.subject,
     thisUpdate: t.thisUpdate.getTime(),
     nextUpdate: t.nextUpdate?.getTime(),
     revokedSerials: new Set(
-      (t.revokedCertificates ?? []).map((r) => bytesToBigInt(new Uint8Array(r.userCertificate))),
+      revoked.map((r) => bytesToSignedBigInt(new Uint8Array(r.userCertificate))),
     ),
+    ...(scope && { scope }),
   });
+}
+
+/**
+ * Reads an issuingDistributionPoint. A CRL that covers only some revocation reasons, is
+ * indirect (lists other issuers' certificates) or covers attribute certificates is refused:
+ * it cannot say that a certificate is not revoked.
+ */
+function readScope(value: ArrayBuffer): NonNullable<VerifiedCrl["scope"]> {
+  let idp: IssuingDistributionPoint;
+  try {
+    idp = AsnConvert.parse(value, IssuingDistributionPoint);
+  } catch (err) {
+    throw unavailable("Cannot read the CRL: malformed issuingDistributionPoint", "malformed", err);
+  }
+  if (idp.onlySomeReasons !== undefined || idp.indirectCRL || idp.onlyContainsAttributeCerts) {
+    throw unavailable(
+      "Cannot use the CRL: it covers only some reasons, issuers or kinds of certificate",
+      "partial_crl",
+    );
+  }
+  const point = idp.distributionPoint;
+  return {
+    only: idp.onlyContainsUserCerts ? "user" : idp.onlyContainsCACerts ? "ca" : undefined,
+    distributionPoints: point ? distributionPointUris(point.fullName) : undefined,
+  };
+}
+
+/**
+ * Whether the CRL covers `cert` (RFC 5280 §6.3.3 (b)): a CRL narrowed to end-entity or CA
+ * certificates covers only those, and one that names distribution points covers only the
+ * certificates that name one of them.
+ */
+export function crlCovers(crl: VerifiedCrl, cert: X509Certificate): boolean {
+  const scope = crl.scope;
+  if (!scope) return true;
+  const isCa = cert.basicConstraints?.cA === true;
+  if ((scope.only === "user" && isCa) || (scope.only === "ca" && !isCa)) return false;
+  const points = scope.distributionPoints;
+  return points === undefined ||
+    points.some((uri) => cert.crlDistributionPoints?.includes(uri) === true);
 }
 
 /** Whether the CRL lists `serial` (a bigint, or the serial of a certificate). */

@@ -8,13 +8,13 @@
 import { createHash } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { BasicOCSPResponse, OCSPResponse, OCSPResponseStatus } from "@peculiar/asn1-ocsp";
-import { Pkcs11exError } from "../../core/errors.ts";
+import { isPkcs11exError, Pkcs11exError } from "../../core/errors.ts";
 import { parseCertificate, type X509Certificate } from "../../core/x509.ts";
 import { readChildren, readWhole, tlvBytes } from "../../core/x509/der.ts";
 import { toHex } from "../../core/x509/hex.ts";
 import { decodeName, dnToString, normalizeDn } from "../../core/x509/dn.ts";
-import { bytesToBigInt } from "../../core/_bigint.ts";
-import { ekuIncludes } from "./constraints.ts";
+import { bytesToSignedBigInt } from "../../core/_bigint.ts";
+import { validityNow } from "./validity.ts";
 import { isSignedBy } from "./signed_by.ts";
 
 const BASIC = "1.3.6.1.5.5.7.48.1.1";
@@ -87,6 +87,7 @@ export async function verifyOcspResponse(
 ): Promise<"good" | "revoked" | "unknown"> {
   let basic: BasicOCSPResponse;
   let tbs: Uint8Array;
+  let embedded: X509Certificate[];
   try {
     const resp = AsnConvert.parse(respDer, OCSPResponse);
     if (resp.responseStatus !== OCSPResponseStatus.successful || !resp.responseBytes) {
@@ -97,23 +98,29 @@ export async function verifyOcspResponse(
     }
     if (resp.responseBytes.responseType !== BASIC) throw new RangeError("not a basic response");
     const inner = new Uint8Array(resp.responseBytes.response.buffer);
-    tbs = tlvBytes(inner, readChildren(inner, readWhole(inner, 0x30))[0]).slice();
+    const fields = readChildren(inner, readWhole(inner, 0x30));
+    tbs = tlvBytes(inner, fields[0]).slice();
     basic = AsnConvert.parse(inner, BasicOCSPResponse);
+    // certs [0] EXPLICIT SEQUENCE OF Certificate, read as received.
+    const certs = fields[3]?.tag === 0xa0 ? readChildren(inner, fields[3])[0] : undefined;
+    embedded = certs
+      ? readChildren(inner, certs).map((c) => parseCertificate(tlvBytes(inner, c).slice()))
+      : [];
   } catch (err) {
-    if (err instanceof Pkcs11exError) throw err;
+    if (isPkcs11exError(err, "ocsp_unavailable")) throw err;
     throw unavailable("Cannot read the OCSP response: malformed DER", "malformed", err);
   }
-  const embedded = (basic.certs ?? []).map((c) =>
-    parseCertificate(new Uint8Array(AsnConvert.serialize(c)))
-  );
   const candidates = [opts.issuer, ...(opts.responderCerts ?? []), ...embedded];
   const responder = candidates.find((c) => responderMatches(basic, c));
   if (!responder) {
     throw unavailable("Cannot use the OCSP response: unknown responder", "unknown_responder");
   }
   if (responder.certSha256Hex !== opts.issuer.certSha256Hex) {
+    // RFC 6960 §4.2.2.2: the issuer's own certificate for the purpose, naming id-kp-OCSPSigning
+    // itself (anyExtendedKeyUsage does not delegate this), valid when the response is judged.
     const delegated = responder.issuerNormalized === opts.issuer.subjectNormalized &&
-      ekuIncludes(responder, [OCSP_SIGNING]) && responder.extendedKeyUsage !== undefined &&
+      responder.extendedKeyUsage?.includes(OCSP_SIGNING) === true &&
+      validityNow(responder, { validationTime: opts.validationTime }) === "ok" &&
       await isSignedBy(
         responder.tbsDer,
         responder.signatureAlgorithm,
@@ -155,7 +162,8 @@ export async function verifyOcspResponse(
       toHex(new Uint8Array(r.certID.issuerKeyHash.buffer)) ===
         sha(hash, publicKeyBits(opts.issuer)) &&
       (!opts.cert ||
-        bytesToBigInt(new Uint8Array(r.certID.serialNumber)) === opts.cert.serialNumber.value);
+        bytesToSignedBigInt(new Uint8Array(r.certID.serialNumber)) ===
+          opts.cert.serialNumber.value);
   });
   if (!single) {
     throw unavailable("Cannot use the OCSP response: no status for this certificate", "no_status");

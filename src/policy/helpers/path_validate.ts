@@ -50,8 +50,11 @@ async function checkLink(
   child: X509Certificate,
   issuer: X509Certificate,
   belowCount: number,
+  issuerIsAnchor: boolean,
 ): Promise<void> {
-  if (!basicConstraintsOk(issuer, "ca") && issuer.version >= 3) {
+  // A trust anchor is trusted as configured (an old v1 root has no extensions at all); an
+  // intermediate must say it is a CA (RFC 5280 §6.1.4(k)), which a v1 certificate cannot.
+  if (!basicConstraintsOk(issuer, "ca") && (!issuerIsAnchor || issuer.version >= 3)) {
     throw chainInvalid(`Cannot trust "${child.subject}": its issuer is not a CA`, "not_ca", issuer);
   }
   if (!keyUsageIncludes(issuer, "keyCertSign")) {
@@ -126,7 +129,7 @@ export async function pathValidate(
       );
     }
     if (current !== leaf && !isSelfIssued(current)) belowCount++;
-    await checkLink(current, parent, belowCount);
+    await checkLink(current, parent, belowCount, parent === anchor);
     path.push(parent);
     current = parent;
   }

@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { makeTempDir } from "../../_support/tmp.ts";
 import { run, runOk } from "../../_support/run.ts";
@@ -161,6 +162,29 @@ describe("requestTimestamp against a local openssl TSA", () => {
       (e: unknown) =>
         isPkcs11exError(e, "bt_failed") && e.detail.kind === "tsa_signature_invalid" &&
         /time-stamping/.test(String(e.detail.problem)),
+    );
+  });
+
+  test("a token signed with SHA-1 is refused", () => {
+    const config = readFileSync(join(dir, "ts.cnf"), "utf8");
+    assert.match(config, /signer_digest = sha256/);
+    writeFileSync(
+      join(dir, "ts-sha1.cnf"),
+      config.replace(/signer_digest = sha256/, "signer_digest = sha1"),
+    );
+    const query = join(dir, "sha1.tsq");
+    const hex = Buffer.from(digest).toString("hex");
+    runOk("openssl", ["ts", "-query", "-digest", hex, "-sha256", "-cert", "-out", query]);
+    const tokenPath = join(dir, "sha1.tst");
+    const reply = ["ts", "-reply", "-config", join(dir, "ts-sha1.cnf"), "-queryfile", query];
+    runOk("openssl", [...reply, "-token_out", "-out", tokenPath]);
+    const token = new Uint8Array(readFileSync(tokenPath));
+    assert.equal(parseSignedData(token).signerInfo.digestAlgorithm, "sha1");
+    assert.throws(
+      () => verifyTimestampToken(token, digest),
+      (e: unknown) =>
+        isPkcs11exError(e, "bt_failed") && e.detail.kind === "tsa_signature_invalid" &&
+        /SHA-1/.test(String(e.detail.problem)),
     );
   });
 
