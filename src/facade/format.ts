@@ -44,7 +44,11 @@ export interface FormatApi {
 
 /** Looks up `name` among the built-in and configured formats and wraps it. */
 export function createFormatApi(p11: Pkcs11ex, name: string): FormatApi {
-  const formats: Record<string, AnyFormat> = { jws: jwsFormat as AnyFormat, ...p11.config.formats };
+  const formats: Record<string, AnyFormat> = Object.assign(
+    Object.create(null),
+    { jws: jwsFormat as AnyFormat },
+    p11.config.formats,
+  );
   const format = formats[name];
   if (format === undefined) {
     throw new RangeError(

@@ -121,7 +121,8 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   const shape = parseConfigShape(input);
   const algorithms = configRegistry(shape.algorithms);
   const allowedAlgs = globalAllowlist(shape.allowedAlgs, algorithms);
-  const slots: Record<string, ResolvedSlotConfig> = {};
+  // No prototypes on the maps looked up by name: "toString" names no slot, key or format.
+  const slots: Record<string, ResolvedSlotConfig> = Object.create(null);
   for (const [ref, slot] of Object.entries(shape.slots)) {
     slots[ref] = resolveSlot(ref, slot, allowedAlgs, algorithms);
   }
@@ -138,6 +139,6 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     driverPins: Object.freeze(driverPins),
     slots: Object.freeze(slots),
     algorithms,
-    formats: Object.freeze(shape.formats),
+    formats: Object.freeze(Object.assign(Object.create(null), shape.formats)),
   });
 }

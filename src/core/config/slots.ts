@@ -87,7 +87,8 @@ export function resolveSlot(
     );
   }
   const effectiveAllowedAlgs = effectiveAllowlist(path, global, slot.allowedAlgs, registry);
-  const keys: Record<string, ResolvedKeyConfig> = {};
+  // No prototype: a key ref such as "toString" must not find Object.prototype's member.
+  const keys: Record<string, ResolvedKeyConfig> = Object.create(null);
   for (const [keyRef, key] of Object.entries(slot.keys)) {
     keys[keyRef] = resolveKey(
       `${path}.keys.${keyRef}`,

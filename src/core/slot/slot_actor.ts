@@ -7,7 +7,7 @@
  * @module
  */
 import { setTimeout as startTimer } from "node:timers";
-import { Pkcs11exError } from "../errors.ts";
+import { isPkcs11exError, Pkcs11exError } from "../errors.ts";
 import type { MechanismSpec } from "../../ffi/mechanism.ts";
 import type { ResolvedSlotConfig } from "../config/types.ts";
 import { refuseAutomaticLogin, scopedPin, takePin } from "../pin.ts";
@@ -56,6 +56,8 @@ export class SlotActor {
   #waiters: Waiter[] = [];
   #keys = new Map<string, Promise<KeyDescription>>();
   #closed = false;
+  /** Rejects with `slot_closed` when the slot closes: what waits on a caller races it. */
+  readonly #closing = Promise.withResolvers<never>();
   #roundRobin = 0;
   #loginRequired: boolean | undefined;
 
@@ -63,6 +65,18 @@ export class SlotActor {
   constructor(config: ResolvedSlotConfig, settings: SlotSettings) {
     this.config = config;
     this.#settings = settings;
+    this.#closing.promise.catch(() => {/* observed by whoever races it */});
+  }
+
+  #closedError(): Pkcs11exError {
+    return new Pkcs11exError("slot_closed", `Slot "${this.config.ref}" is closed`, {
+      detail: { slotRef: this.config.ref },
+    });
+  }
+
+  /** Throws `slot_closed` once the slot is closed (checked after every wait of a call). */
+  #assertOpen(): void {
+    if (this.#closed) throw this.#closedError();
   }
 
   /** The state machine's current state. */
@@ -82,11 +96,7 @@ export class SlotActor {
 
   /** Starts the workers and opens their sessions (once; later calls wait for the first). */
   open(): Promise<void> {
-    if (this.#closed) {
-      return Promise.reject(
-        new Pkcs11exError("slot_closed", `Slot "${this.config.ref}" is closed`),
-      );
-    }
+    if (this.#closed) return Promise.reject(this.#closedError());
     this.#opening ??= this.#startWorkers().catch((err) => {
       this.#opening = undefined;
       throw err;
@@ -158,6 +168,7 @@ export class SlotActor {
    * request is in flight before the next pick — else waits while every worker is saturated.
    */
   #pick(stateful: boolean): WorkerClient | Promise<WorkerClient> {
+    if (this.#closed) return Promise.reject(this.#closedError());
     const live = this.#workers.filter((w) => !w.dead);
     if (stateful) {
       const first = live.find((w) => w.index === 1) ?? live[0];
@@ -205,6 +216,7 @@ export class SlotActor {
   async #run<T>(request: Request, opts: { stateful?: boolean; login?: boolean } = {}): Promise<T> {
     await this.open();
     if (opts.login !== false && this.needsLogin) await this.#ensureLoggedIn();
+    this.#assertOpen();
     const picked = this.#pick(opts.stateful ?? false);
     const client = picked instanceof WorkerClient ? picked : await picked;
     this.#touch();
@@ -268,25 +280,25 @@ export class SlotActor {
       }
       const state = await this.#workerState();
       refuseAutomaticLogin(this.config.ref, state.tokenFlags);
-      let value;
       try {
-        value = await callback({
-          slotRef: this.config.ref,
-          tokenLabel: state.tokenLabel,
-          reason,
-          attempt: 1,
-        });
+        // A callback still waiting for a person when the slot closes is left behind.
+        const value = await Promise.race([
+          callback({ slotRef: this.config.ref, tokenLabel: state.tokenLabel, reason, attempt: 1 }),
+          this.#closing.promise,
+        ]);
+        pin = takePin(value);
       } catch (cause) {
+        if (isPkcs11exError(cause, "slot_closed")) throw cause;
         throw new Pkcs11exError(
           "pin_required",
-          `The pinCallback of slot "${this.config.ref}" failed`,
-          {
-            detail: { slotRef: this.config.ref },
-            cause,
-          },
+          `The pinCallback of slot "${this.config.ref}" failed or returned no PIN`,
+          { detail: { slotRef: this.config.ref }, cause },
         );
       }
-      pin = takePin(value);
+    }
+    if (this.#closed) {
+      pin.fill(0);
+      throw this.#closedError();
     }
     await this.#login(pin);
   }
@@ -443,10 +455,11 @@ export class SlotActor {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.reject(this.#closedError());
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     for (const waiter of this.#waiters) {
       clearTimeout(waiter.timer);
-      waiter.reject(new Pkcs11exError("slot_closed", `Slot "${this.config.ref}" was closed`));
+      waiter.reject(this.#closedError());
     }
     this.#waiters = [];
     await this.#opening?.catch(() => undefined);

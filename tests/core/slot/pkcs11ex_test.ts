@@ -88,6 +88,15 @@ describe("Pkcs11ex signing on a soft_hsm slot", () => {
       reason("disallowed_alg"),
     );
     await assert.rejects(p11.signBytes(message, { signer: "nope" }), reason("key_not_found"));
+    // Names of Object.prototype members are no key refs (the token's keys are not listed under them).
+    for (const name of ["toString", "constructor", "hasOwnProperty", "__proto__", "valueOf"]) {
+      await assert.rejects(p11.signBytes(message, { signer: name }), reason("key_not_found"), name);
+      await assert.rejects(
+        p11.signBytes(message, { signer: ["platform", name] }),
+        reason("key_not_found"),
+      );
+    }
+    assert.throws(() => p11.format("toString"), RangeError);
     await assert.rejects(
       p11.signBytes(message, { signer: ["other", "signing"] }),
       reason("slot_not_found"),
@@ -191,6 +200,47 @@ describe("Pkcs11ex slot lifecycle", () => {
     await p11.slot.login("platform");
     await p11.signBytes(message, { signer: "ec" });
     assert.equal(pinCalls(), 2);
+  });
+
+  test("close() settles every call in flight with slot_closed, a pending login included", async () => {
+    const { config } = slotConfig(token, { pinCallback: () => new Promise(() => {}) });
+    const p11 = await Pkcs11ex.start({ ...config, poolWaitTimeout: 60_000 });
+    const calls = Array.from({ length: 5 }, () => p11.signBytes(message, { signer: "ec" }));
+    const settling = Promise.allSettled(calls);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the login waits for a person
+    await p11.close();
+    const outcomes = await settling;
+    for (const o of outcomes) {
+      assert.ok(
+        o.status === "rejected" && reason("slot_closed")(o.reason),
+        String(o.status === "rejected" && o.reason),
+      );
+    }
+    const started = slotConfig(token);
+    const busy = await Pkcs11ex.start({ ...started.config, poolWaitTimeout: 60_000 });
+    const many = Promise.allSettled(
+      Array.from({ length: 40 }, () => busy.signBytes(message, { signer: "ec" })),
+    );
+    await busy.close();
+    const settled = await many;
+    for (const o of settled) {
+      assert.ok(
+        o.status === "fulfilled" || reason("slot_closed")(o.reason),
+        String(o.status === "rejected" && o.reason),
+      );
+    }
+  });
+
+  test("a pinCallback that returns no PIN is pin_required", async () => {
+    for (const value of [undefined, 1234, "", new String("x")]) {
+      const { config } = slotConfig(token, { pinCallback: () => value as string });
+      await using p11 = await Pkcs11ex.start(config);
+      await assert.rejects(
+        p11.signBytes(message, { signer: "ec" }),
+        reason("pin_required"),
+        String(value),
+      );
+    }
   });
 
   test("logout forces a new login through the callback", async () => {
