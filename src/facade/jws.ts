@@ -57,15 +57,17 @@ export interface JwsApi {
 
 /** Builds `p11.jws` over an instance. */
 export function createJwsApi(p11: Pkcs11ex): JwsApi {
+  // Own properties only, into objects without a prototype: an option the caller left out is
+  // never found on a polluted Object.prototype (a `trustPolicy` there would decide trust).
   const verifyOptions = (opts: JwsVerifyOptions = {}): VerifyJwsOptions => {
-    const { trustPolicy, ...rest } = opts;
-    return {
+    const { trustPolicy, ...rest }: JwsVerifyOptions = Object.assign(Object.create(null), opts);
+    return Object.assign(Object.create(null), {
       policy: trustPolicy ?? p11.config.trustPolicy,
       allowedAlgs: p11.config.allowedAlgs,
       algorithms: p11.algorithms,
       maxClockSkew: p11.config.maxClockSkew,
       ...rest,
-    };
+    });
   };
   const tokenSigner = async (opts: JwsSignOptions) => {
     const signer = await p11.signer(opts.signer, { alg: opts.alg, format: "jws" });

@@ -110,6 +110,10 @@ function checkOptions(verifier: JwsVerifier, opts: JwsVerifyOptions<string>): vo
   ) {
     throw new TypeError('jwsVerify: onFailure must be "halt401", "halt403" or { assign: key }');
   }
+  if (typeof onFailure === "object" && onFailure.assign === (opts.assign ?? "pkcs11exSubject")) {
+    // A failure under the success key would read as a subject to `if (!c.get(key))` checks.
+    throw new TypeError("jwsVerify: onFailure.assign must differ from the subject's key");
+  }
   if (bodyLimit !== undefined && !(Number.isSafeInteger(bodyLimit) && bodyLimit >= 0)) {
     throw new RangeError("jwsVerify: bodyLimit must be a non-negative integer");
   }
@@ -130,14 +134,16 @@ function refuse(status: ContentfulStatusCode, error: Pkcs11exError, expose: bool
  * subject under `assign`. Install it before anything that reads the body.
  *
  * @param verifier Anything with `jws.verify` (a `Pkcs11ex` instance).
- * @param opts Header, failure mode, body limit and verification options.
+ * @param options Header, failure mode, body limit and verification options.
  * @returns The middleware.
  * @throws {TypeError | RangeError} at once, when an option is invalid.
  */
 export function jwsVerify<AssignKey extends string = "pkcs11exSubject">(
   verifier: JwsVerifier,
-  opts: JwsVerifyOptions<AssignKey> = {},
+  options: JwsVerifyOptions<AssignKey> = {},
 ): MiddlewareHandler<{ Variables: Variables<AssignKey> }> {
+  // Own properties only: nothing left out is read from a polluted Object.prototype.
+  const opts: JwsVerifyOptions<AssignKey> = Object.assign(Object.create(null), options);
   checkOptions(verifier, opts);
   const headerName = opts.header ?? verifier.signatureHeader ?? "JWS-Signature";
   const onFailure = opts.onFailure ?? "halt401";

@@ -60,6 +60,14 @@ describe("p11.jws with token keys", () => {
       p11.jws.verify(jws, payload, { expectedSubject: "acme" }),
       reason("unexpected_subject"),
     );
+    // An option polluted onto Object.prototype is not an option.
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.expectedSubject = "acme";
+    try {
+      await p11.jws.verify(jws, payload);
+    } finally {
+      delete proto.expectedSubject;
+    }
   });
 
   test("chainSign verifies the inner JWS, then binds it; inner failure signs nothing", async () => {

@@ -307,6 +307,15 @@ describe("jwsVerify (Hono, real HTTP on loopback)", () => {
     assert.throws(() => jwsVerify({} as JwsVerifier), TypeError);
     assert.throws(() => jwsVerify(verifier, { onFailure: "halt500" as "halt401" }), TypeError);
     assert.throws(() => jwsVerify(verifier, { onFailure: { assign: "" } }), TypeError);
+    // A failure stored under the subject's key would pass `if (!c.get(key))` checks.
+    assert.throws(
+      () => jwsVerify(verifier, { onFailure: { assign: "pkcs11exSubject" } }),
+      TypeError,
+    );
+    assert.throws(
+      () => jwsVerify(verifier, { assign: "who", onFailure: { assign: "who" } }),
+      TypeError,
+    );
     assert.throws(() => jwsVerify(verifier, { header: "" }), TypeError);
     assert.throws(() => jwsVerify(verifier, { bodyLimit: -1 }), RangeError);
     assert.throws(() => jwsVerify(verifier, { bodyLimit: 1.5 }), RangeError);

@@ -132,7 +132,7 @@ export function resolveConfig(input: unknown): ResolvedConfig {
   const trustPolicy = shape.trustPolicy ?? new PinnedRegistry();
   checkPolicyEnvironment(trustPolicy, shape.environment);
   Object.values(slots).forEach(freezeSlot);
-  return Object.freeze({
+  return Object.freeze(Object.assign(Object.create(null), {
     ...shape,
     allowedAlgs: Object.freeze(allowedAlgs) as string[],
     trustPolicy,
@@ -140,5 +140,5 @@ export function resolveConfig(input: unknown): ResolvedConfig {
     slots: Object.freeze(slots),
     algorithms,
     formats: Object.freeze(Object.assign(Object.create(null), shape.formats)),
-  });
+  }));
 }

@@ -241,6 +241,43 @@ export type SlotShape = v.InferOutput<typeof slotSchema>;
 /** One key after the schema (`chain` still grouped per entry). */
 export type KeyShape = v.InferOutput<typeof keySchema>;
 
+/** Deepest nesting of plain objects and arrays read from a configuration. */
+const MAX_CONFIG_DEPTH = 32;
+/** Longest array read from a configuration (no real list comes near). */
+const MAX_CONFIG_ARRAY = 10_000;
+
+/** Values the configuration hands over as objects with behavior: kept as given. */
+const isBehavior = (path: readonly string[]) =>
+  path[0] === "trustPolicy" ||
+  ((path[0] === "formats" || path[0] === "algorithms") && path.length === 2);
+
+/**
+ * A copy of the plain objects and arrays of `value` holding only their own enumerable
+ * properties, in objects without a prototype: a property polluted onto `Object.prototype`
+ * (say `trustPolicy`) is never read as configuration. Policies, formats and algorithms, class
+ * instances and byte arrays are kept as they are.
+ */
+function ownData(value: unknown, path: string[], seen: Set<object>): unknown {
+  if (typeof value !== "object" || value === null || isBehavior(path)) return value;
+  const proto = Object.getPrototypeOf(value);
+  const isArray = Array.isArray(value);
+  if (!isArray && proto !== Object.prototype && proto !== null) return value;
+  if (path.length > MAX_CONFIG_DEPTH || seen.has(value)) {
+    throw new ConfigError("", "The configuration nests too deeply or refers to itself");
+  }
+  if (isArray && value.length > MAX_CONFIG_ARRAY) {
+    throw new ConfigError(path.join("."), `is a list longer than ${MAX_CONFIG_ARRAY}`);
+  }
+  seen.add(value);
+  const copy = isArray
+    ? Array.from(value, (item, i) => ownData(item, [...path, String(i)], seen))
+    : Object.fromEntries(
+      Object.entries(value).map(([k, item]) => [k, ownData(item, [...path, k], seen)]),
+    );
+  seen.delete(value);
+  return isArray ? copy : Object.assign(Object.create(null), copy);
+}
+
 function issuePath(issue: v.BaseIssue<unknown>): string {
   return (issue.path ?? []).map((item) => String(item.key)).join(".");
 }
@@ -251,18 +288,21 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
  * @throws {ConfigError} for the first problem; `detail.problems` lists all of them.
  */
 export function parseConfigShape(input: unknown): ConfigShape {
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw new ConfigError("", "The configuration must be an object");
-  }
   let result;
   try {
-    result = v.safeParse(configSchema, input);
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      throw new ConfigError("", "The configuration must be an object");
+    }
+    result = v.safeParse(configSchema, ownData(input, [], new Set()));
   } catch (cause) {
-    // A getter or proxy in the user's object threw while the schema read it.
-    const why = (cause as Error)?.message ?? String(cause);
-    throw new ConfigError("", `Cannot read the configuration: ${why}`, { cause });
+    if (cause instanceof ConfigError) throw cause;
+    // A getter or proxy in the user's object threw while it was read.
+    throw new ConfigError("", "Cannot read the configuration: a getter or proxy threw", {
+      cause,
+    });
   }
-  if (result.success) return result.output;
+  // The output too: an option left out must not be found on a polluted Object.prototype.
+  if (result.success) return ownData(result.output, [], new Set()) as ConfigShape;
   const problems = result.issues.map((issue) => {
     const path = issuePath(issue);
     return path === "" ? issue.message : `${path}: ${issue.message}`;

@@ -51,9 +51,10 @@ function resolveKey(
     alg: key.alg,
     chain: key.chain.flat(),
   };
-  return Object.fromEntries(
-    Object.entries(resolved).filter(([, value]) => value !== undefined),
-  ) as unknown as ResolvedKeyConfig;
+  return Object.assign(
+    Object.create(null),
+    Object.fromEntries(Object.entries(resolved).filter(([, value]) => value !== undefined)),
+  ) as ResolvedKeyConfig;
 }
 
 /**
@@ -98,11 +99,11 @@ export function resolveSlot(
       registry,
     );
   }
-  return {
+  return Object.assign(Object.create(null), {
     ...slot,
     ref,
     effectiveAllowedAlgs,
     lazy: slot.lazy ?? slot.type === "token",
     keys,
-  };
+  });
 }

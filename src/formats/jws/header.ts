@@ -69,14 +69,32 @@ export function buildHeader(opts: HeaderOptions): Record<string, unknown> {
     header["x5t#S256"] = encodeBase64url(createHash("sha256").update(certificates[0]).digest());
   }
   for (const [name, value] of Object.entries(extra)) {
-    if (RESERVED_HEADERS.includes(name) || Object.hasOwn(header, name)) {
+    // `toJSON` would replace the whole header when it is serialized, `__proto__` its prototype.
+    if (
+      RESERVED_HEADERS.includes(name) || Object.hasOwn(header, name) || name === "toJSON" ||
+      name === "__proto__"
+    ) {
       throw new Pkcs11exError(
         "reserved_header",
         `Cannot sign the JWS: extraHeaders may not set "${name}"`,
         { detail: { header: name } },
       );
     }
-    header[name] = value;
+    header[name] = jsonValue(name, value);
   }
   return header;
+}
+
+/** `value` when it serializes as JSON and reads back the same; a TypeError naming the header else. */
+function jsonValue(name: string, value: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (cause) {
+    throw new TypeError(`Cannot sign the JWS: extraHeaders.${name} is not JSON`, { cause });
+  }
+  if (text === undefined || JSON.stringify(JSON.parse(text)) !== text) {
+    throw new TypeError(`Cannot sign the JWS: extraHeaders.${name} is not JSON`);
+  }
+  return JSON.parse(text);
 }

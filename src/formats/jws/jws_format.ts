@@ -23,7 +23,9 @@ export type JwsParseOptions = ParseJwsOptions;
 const ENCODER = new TextEncoder();
 
 function toBytes(payload: Uint8Array | string): Uint8Array {
-  return typeof payload === "string" ? ENCODER.encode(payload) : payload;
+  if (typeof payload === "string") return ENCODER.encode(payload);
+  if (payload instanceof Uint8Array) return payload;
+  throw new TypeError("Cannot sign the JWS: the payload must be a Uint8Array or a string");
 }
 
 /** The detached-JWS format adapter; input is the payload, artifact the compact string. */

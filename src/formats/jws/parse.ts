@@ -209,6 +209,10 @@ function deepFreeze<T>(value: T): T {
 /** Parses a detached compact JWS with its payload; rejects with the spec's JWS reasons. */
 export function parseDetachedJws(jws: string, opts: ParseJwsOptions): ParsedJws {
   if (typeof jws !== "string") throw new TypeError("The JWS must be a string");
+  // An array-like payload would be copied into the signed input byte by byte, modulo 256.
+  if (!(opts.payload instanceof Uint8Array)) {
+    throw new TypeError("The detached payload must be a Uint8Array");
+  }
   if (jws.length > MAX_JWS_LENGTH) malformed("it is too long", "too_long");
   const segments = jws.split(".");
   if (segments.length !== 3) malformed("it does not have three segments", "segments");

@@ -83,7 +83,7 @@ describe("per-key rules", () => {
   });
 
   test("a resolved key has no undefined fields", () => {
-    assert.deepEqual(resolveKey({ label: "k" }), {
+    assert.deepEqual({ ...resolveKey({ label: "k" }) }, {
       ref: "signing",
       label: "k",
       certLabel: "k",

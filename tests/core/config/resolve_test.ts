@@ -22,9 +22,10 @@ describe("resolveConfig", () => {
     assert.ok(config.trustPolicy instanceof PinnedRegistry);
     assert.equal(config.sessionTimeout, 300_000);
     assert.deepEqual(config.driverPins, {});
-    assert.deepEqual(config.slots, {});
+    assert.deepEqual({ ...config.slots }, {}); // maps without a prototype
+    assert.equal(Object.getPrototypeOf(config.slots), null);
     assert.equal(config.telemetryPrefix, "pkcs11ex");
-    assert.deepEqual(config.formats, {});
+    assert.deepEqual({ ...config.formats }, {});
     assert.equal(config.environment, "development");
     assert.equal(config.maxClockSkew, 30_000);
     assert.equal(config.poolWaitTimeout, 30_000);
@@ -222,6 +223,43 @@ describe("resolveConfig", () => {
       Array.from({ length: 2_000 }, (_, i) => [`s${i}`, softSlot({ slotMatch: { slotId: i } })]),
     );
     assert.equal(Object.keys(resolveConfig(withSlots(slots)).slots).length, 2_000);
+  });
+
+  test("hostile input: a sparse list of 2^32 - 1 entries, a cycle, a throwing getter", () => {
+    const sparse: string[] = [];
+    sparse.length = 2 ** 32 - 1;
+    assertConfigError(
+      () => resolveConfig({ allowedAlgs: sparse }),
+      "allowedAlgs",
+      "is a list longer than",
+    );
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    assertConfigError(
+      () => resolveConfig({ driverPins: cyclic as never }),
+      "",
+      "The configuration nests too deeply",
+    );
+    const throwing = {
+      get allowedAlgs(): string[] {
+        throw new Error("boom");
+      },
+    };
+    assertConfigError(() => resolveConfig(throwing), "", "Cannot read the configuration");
+  });
+
+  test("a property polluted onto Object.prototype is not read as configuration", () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.trustPolicy = { resolve: () => ({}), validate: () => "admin" };
+    proto.environment = "test";
+    try {
+      const config = resolveConfig({});
+      assert.ok(config.trustPolicy instanceof PinnedRegistry);
+      assert.equal(config.environment, "development");
+    } finally {
+      delete proto.trustPolicy;
+      delete proto.environment;
+    }
   });
 
   test("maxClockSkew: negative is refused, zero and fractions are fine", () => {

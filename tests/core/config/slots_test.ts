@@ -77,8 +77,9 @@ describe("per-slot rules", () => {
       Object.values(slots).map((s) => [s.ref, s.lazy, s.sessionPoolSize, s.reauthentication]),
       [["t", true, 1, "prompt"], ["c", false, 1, "prompt"], ["s", false, 1, "prompt"]],
     );
-    assert.deepEqual(slots.t.slotMatch, { slotId: 0n });
-    assert.deepEqual(slots.t.keys, {});
+    assert.deepEqual({ ...slots.t.slotMatch }, { slotId: 0n });
+    assert.deepEqual({ ...slots.t.keys }, {});
+    assert.equal(slots.t.keys.toString, undefined); // no Object.prototype members as key refs
     const eagerToken = resolveConfig(
       withSlots({ t: softSlot({ type: "token", pinCallback: pin, lazy: false }) }),
     );
@@ -86,8 +87,9 @@ describe("per-slot rules", () => {
   });
 
   test("slotMatch: slot id as number or bigint, or a token label", () => {
-    const match = (slotMatch: unknown) =>
-      resolveConfig(withSlots({ a: { ...softSlot(), slotMatch } })).slots.a.slotMatch;
+    const match = (slotMatch: unknown) => ({
+      ...resolveConfig(withSlots({ a: { ...softSlot(), slotMatch } })).slots.a.slotMatch,
+    });
     assert.deepEqual(match({ slotId: 7 }), { slotId: 7n });
     assert.deepEqual(match({ slotId: 2n ** 63n }), { slotId: 2n ** 63n });
     assert.deepEqual(match({ tokenLabel: "Legal Proxy A" }), { tokenLabel: "Legal Proxy A" });

@@ -46,8 +46,8 @@ describe("configuration types", () => {
     const resolved: ResolvedConfig = resolveConfig(config);
     const slot: SlotConfig = resolved.slots.platform; // a resolved slot is still a SlotConfig
     assert.equal(slot.type, "soft_hsm");
-    assert.deepEqual(resolved.slots.platform.slotMatch, { tokenLabel: "demo" });
-    assert.deepEqual(resolved.slots.platform.keys.signing, {
+    assert.deepEqual({ ...resolved.slots.platform.slotMatch }, { tokenLabel: "demo" });
+    assert.deepEqual({ ...resolved.slots.platform.keys.signing }, {
       ref: "signing",
       label: "signing",
       certLabel: "signing",

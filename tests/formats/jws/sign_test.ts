@@ -84,14 +84,29 @@ describe("signJws: jose verifies our detached JWS", () => {
     assert.equal(x5c[1], Buffer.from(extra).toString("base64"));
   });
 
-  for (const name of ["alg", "b64", "crit", "x5c"]) {
+  for (const name of ["alg", "b64", "crit", "x5c", "toJSON", "__proto__"]) {
     test(`extraHeaders may not set ${name}`, async () => {
+      // JSON.parse makes "__proto__" an own key, as a header map read from a request would.
+      const extraHeaders = JSON.parse(`{"${name}": "evil"}`);
+      if (name === "toJSON") extraHeaders.toJSON = () => ({ alg: "none", b64: true });
       await assert.rejects(
-        signJws("x", ids[0].signer, { extraHeaders: { [name]: "evil" } }),
+        signJws("x", ids[0].signer, { extraHeaders }),
         (err) => isPkcs11exError(err, "reserved_header") && err.detail.header === name,
       );
     });
   }
+
+  test("extraHeaders values must be JSON; payloads must be bytes or text", async () => {
+    for (const value of [1n, () => 1, undefined, Symbol("s")]) {
+      await assert.rejects(signJws("x", ids[0].signer, { extraHeaders: { v: value } }), TypeError);
+    }
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await assert.rejects(signJws("x", ids[0].signer, { extraHeaders: { v: cyclic } }), TypeError);
+    for (const payload of [[44], new ArrayBuffer(1), 5, null, { length: 0 }]) {
+      await assert.rejects(signJws(payload as never, ids[0].signer), TypeError);
+    }
+  });
 
   test("extraHeaders may not collide with kid given as an option", async () => {
     await assert.rejects(

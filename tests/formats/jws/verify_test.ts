@@ -247,6 +247,13 @@ describe("verifyJws", () => {
       });
     }
 
+    test("a payload that is not bytes or text is a TypeError, not read byte by byte", async () => {
+      const jws = await craft(good, es.signer);
+      for (const other of [[...payload], { length: payload.length }, payload.buffer]) {
+        await assert.rejects(verifyJws(jws, other as never, base), TypeError);
+      }
+    });
+
     test("truncations of a good JWS never crash", async () => {
       const jws = await craft(good, es.signer);
       for (let n = 0; n < jws.length; n += 7) {
