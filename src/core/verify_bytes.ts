@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { assertUsableKey } from "./x509/weak_keys.ts";
 import { checkPrecomputedDigest } from "./_verify_digest.ts";
 import { createHash } from "node:crypto";
 import { algCompatible, createAlgorithmRegistry } from "./algorithms/registry.ts";
@@ -143,6 +144,7 @@ export async function verifyBytes(
       { detail: { alg: algorithm.name, keyType: resolved.facts.keyType } },
     );
   }
+  assertUsableKey(resolved.spkiDer, resolved.facts.keyType, resolved.spkiSha256Hex, algorithm.name);
   if (opts.precomputedDigest === true) checkPrecomputedDigest(algorithm, bytes);
   const raw = algorithm.decodeSignature(signature, opts.encodingContext ?? "der");
   let ok: boolean;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { assertUsableKey } from "../core/x509/weak_keys.ts";
 import { algCompatible, createAlgorithmRegistry } from "../core/algorithms/registry.ts";
 import type { AlgorithmRegistry } from "../core/algorithms/types.ts";
 import { Pkcs11exError } from "../core/errors.ts";
@@ -120,6 +121,8 @@ export async function verifyPipeline(input: PipelineInput): Promise<PipelineResu
       },
     );
   }
+
+  assertUsableKey(certificate.spkiDer, certificate.keyType, certificate.spkiSha256Hex, alg);
 
   // Step 6: authorization (policy).
   const subjectId = await policyStep("validate", () => policy.validate(certificate, chain, ctx));

@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, createPrivateKey, sign as nodeSign } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { createHash, createPrivateKey, generateKeyPairSync, sign as nodeSign } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type VerifyBackend, verifyBytes } from "../../src/core/verify_bytes.ts";
@@ -11,6 +12,9 @@ import { makeSelfSigned, type TestIdentity } from "../_support/software_keys.ts"
 import { runOk } from "../_support/run.ts";
 import { makeTempDir } from "../_support/tmp.ts";
 import { opensslSign } from "./verify_backends/_openssl.ts";
+import { createThreadedBackend } from "../../src/core/verify_backends/threaded.ts";
+import { encodeTlv } from "../../src/core/x509/der.ts";
+import { rsaPublicNumbers } from "../../src/core/x509/public_key.ts";
 
 const data = new TextEncoder().encode("the signed bytes");
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
@@ -168,6 +172,146 @@ describe("verifyBytes", () => {
     await verifyBytes(data, data, cert, { alg: "RS256", backend });
     assert.equal(calls, 1, "the backend is pluggable");
     await assert.rejects(verifyBytes(data, data, {} as never), TypeError);
+  });
+
+  test("cleanup", () => cleanup());
+});
+
+describe("verifyBytes refuses keys that cannot vouch for anything", () => {
+  const { dir, cleanup } = makeTempDir();
+  const rsa = makeSelfSigned(dir, "rsa");
+  const ed = makeSelfSigned(dir, "ed25519");
+  const rsaSpki = (n: Uint8Array, e: Uint8Array) => {
+    const int = (b: Uint8Array) => encodeTlv(0x02, b[0] & 0x80 ? new Uint8Array([0, ...b]) : b);
+    const key = encodeTlv(0x30, new Uint8Array([...int(n), ...int(e)]));
+    const alg = Uint8Array.from([
+      0x30,
+      0x0d,
+      0x06,
+      0x09,
+      0x2a,
+      0x86,
+      0x48,
+      0x86,
+      0xf7,
+      0x0d,
+      0x01,
+      0x01,
+      0x01,
+      0x05,
+      0x00,
+    ]);
+    return encodeTlv(
+      0x30,
+      new Uint8Array([...alg, ...encodeTlv(0x03, new Uint8Array([0, ...key]))]),
+    );
+  };
+  const realN = () => {
+    const spki = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({
+      type: "spki",
+      format: "der",
+    });
+    return rsaPublicNumbers(new Uint8Array(spki)).n;
+  };
+  const weak = (e: unknown) =>
+    isPkcs11exError(e, "incompatible_alg") && e.detail.kind === "weak_key";
+
+  test("RSA with e = 1: the encoded message itself would verify; refused before any math", async () => {
+    const n = realN();
+    const key = rsaSpki(n, Uint8Array.of(1));
+    const digestInfo = Uint8Array.from([
+      0x30,
+      0x31,
+      0x30,
+      0x0d,
+      0x06,
+      0x09,
+      0x60,
+      0x86,
+      0x48,
+      0x01,
+      0x65,
+      0x03,
+      0x04,
+      0x02,
+      0x01,
+      0x05,
+      0x00,
+      0x04,
+      0x20,
+      ...sha256(data),
+    ]);
+    const em = new Uint8Array(n.length);
+    em.set([0x00, 0x01]);
+    em.fill(0xff, 2, n.length - digestInfo.length - 1);
+    em.set(digestInfo, n.length - digestInfo.length);
+    await assert.rejects(verifyBytes(data, em, key, { alg: "RS256" }), weak);
+    await assert.rejects(
+      verifyBytes(sha256(data), em, key, { alg: "RS256", precomputedDigest: true }),
+      weak,
+    );
+  });
+
+  test("RSA with an even modulus, an even exponent, or 20 000 bits is refused", async () => {
+    const n = realN();
+    const even = n.slice();
+    even[even.length - 1] &= 0xfe;
+    const huge = new Uint8Array(2500).fill(0xff);
+    for (
+      const key of [
+        rsaSpki(even, Uint8Array.of(1, 0, 1)),
+        rsaSpki(n, Uint8Array.of(4)),
+        rsaSpki(huge, huge.subarray(1)),
+      ]
+    ) {
+      await assert.rejects(verifyBytes(data, new Uint8Array(256), key, { alg: "RS256" }), weak);
+    }
+  });
+
+  test("Ed25519 keys of small order are refused (R = identity, S = 0 verifies for any message)", async () => {
+    const prefix = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    const signature = new Uint8Array(64);
+    signature.set(identity);
+    const order8 = Buffer.from(
+      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+      "hex",
+    );
+    for (const point of [identity, new Uint8Array(32), order8]) {
+      const key = new Uint8Array([...prefix, ...point]);
+      await assert.rejects(verifyBytes(data, signature, key, { alg: "EdDSA" }), weak);
+    }
+  });
+
+  test("key bytes that are no SubjectPublicKeyInfo are signature_invalid", async () => {
+    for (
+      const key of [
+        new Uint8Array(0),
+        new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]),
+        parseCertificate(ed.certPem).der,
+      ]
+    ) {
+      await assert.rejects(
+        verifyBytes(data, new Uint8Array(64), key),
+        (e) => isPkcs11exError(e, "signature_invalid"),
+      );
+    }
+  });
+
+  test("a 70 000-byte signature through the threaded backend is signature_invalid", async () => {
+    const backend = createThreadedBackend({ threads: 1 });
+    try {
+      await assert.rejects(
+        verifyBytes(data, new Uint8Array(70_000), parseCertificate(rsa.certPem), {
+          alg: "RS256",
+          backend,
+        }),
+        (e) => isPkcs11exError(e, "signature_invalid"),
+      );
+    } finally {
+      backend.close();
+    }
   });
 
   test("cleanup", () => cleanup());
