@@ -15,6 +15,8 @@ import { ConfigError } from "../errors.ts";
 import { unknownKeyProblem } from "./_suggest.ts";
 import type { AnyFormat, PinCallback } from "./types.ts";
 
+/** Most sessions (worker threads) one slot may pool. */
+const MAX_SESSION_POOL_SIZE = 64;
 /** The largest delay `setTimeout` honours (2³¹ − 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
 /** `CK_TOKEN_INFO.label` is 32 bytes of UTF-8. */
@@ -150,6 +152,8 @@ const slotSchema = strictObject({
       v.number("must be a number"),
       v.integer("must be a positive integer"),
       v.minValue(1, "must be a positive integer"),
+      // Each session is a worker thread: more than this is a typo, not a pool.
+      v.maxValue(MAX_SESSION_POOL_SIZE, `must be at most ${MAX_SESSION_POOL_SIZE}`),
     ),
     1,
   ),

@@ -53,7 +53,12 @@ describe("per-slot rules", () => {
     );
   });
 
-  test("sessionPoolSize must be a positive integer", () => {
+  test("sessionPoolSize must be a positive integer, at most 64 (each is a worker thread)", () => {
+    assertConfigError(
+      () => resolveConfig(withSlots({ p: { ...softSlot(), sessionPoolSize: 1_000_000_000 } })),
+      "slots.p.sessionPoolSize",
+      "must be at most 64",
+    );
     for (const size of [0, -1, 1.5, Number.NaN, "2"]) {
       assertConfigError(
         () => resolveConfig(withSlots({ p: { ...softSlot(), sessionPoolSize: size } })),
