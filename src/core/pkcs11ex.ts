@@ -235,6 +235,11 @@ export class Pkcs11ex implements AsyncDisposable {
         "Cannot sign: this deployment configures no slots",
       );
     }
+    const pair = Array.isArray(signer) && signer.length === 2 &&
+      signer.every((part) => typeof part === "string");
+    if (!(signer === undefined || typeof signer === "string" || pair)) {
+      throw new TypeError("signer must be a key ref or a [slotRef, keyRef] pair of strings");
+    }
     const [slotRef, keyRef] = typeof signer === "string" || signer === undefined
       ? [this.config.defaultSlot!, signer ?? "signing"]
       : signer;

@@ -97,6 +97,9 @@ describe("Pkcs11ex signing on a soft_hsm slot", () => {
       );
     }
     assert.throws(() => p11.format("toString"), RangeError);
+    for (const signer of [5, {}, ["platform"], ["platform", 1]]) {
+      await assert.rejects(p11.signBytes(message, { signer: signer as never }), TypeError);
+    }
     await assert.rejects(
       p11.signBytes(message, { signer: ["other", "signing"] }),
       reason("slot_not_found"),
