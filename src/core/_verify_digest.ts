@@ -165,13 +165,30 @@ function verifyEcdsa(
  */
 export function checkPrecomputedDigest(algorithm: Algorithm, digest: Uint8Array): void {
   const { family, namedCurve } = algorithm.verify;
-  if (algorithm.hash === "none" || (family === "ecdsa" && !CURVES[namedCurve ?? ""])) {
+  if (family === "ecdsa" && !CURVES[namedCurve ?? ""]) {
     throw new RangeError(`Cannot verify a precomputed digest with ${algorithm.name}`);
+  }
+  checkDigestLength(algorithm, digest, "verify");
+}
+
+/**
+ * Refuses a precomputed digest of the wrong length for `algorithm`'s hash, or any for an
+ * algorithm that hashes inside (EdDSA).
+ *
+ * @throws {RangeError} naming what is wrong.
+ */
+export function checkDigestLength(
+  algorithm: Algorithm,
+  digest: Uint8Array,
+  action: "sign" | "verify",
+): void {
+  if (algorithm.hash === "none") {
+    throw new RangeError(`Cannot ${action} a precomputed digest with ${algorithm.name}`);
   }
   const expectedLength = algorithm.hash === "sha256" ? 32 : algorithm.hash === "sha384" ? 48 : 64;
   if (digest.length !== expectedLength) {
     throw new RangeError(
-      `Cannot verify a precomputed digest: ${algorithm.name} needs ${expectedLength} bytes, got ${digest.length}`,
+      `Cannot ${action} a precomputed digest: ${algorithm.name} needs ${expectedLength} bytes, got ${digest.length}`,
     );
   }
 }

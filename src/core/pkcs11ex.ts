@@ -337,13 +337,16 @@ export class Pkcs11ex implements AsyncDisposable {
 
   #sign(data: SignInput, opts: SignBytesOptions, format: string): Promise<Uint8Array> {
     let signer;
+    const context = opts.encodingContext ?? "der";
     try {
       signer = this.#resolveSigner(opts.signer);
+      if (context !== "der" && context !== "jose") {
+        throw new TypeError('encodingContext must be "der" or "jose"');
+      }
     } catch (err) {
       return Promise.reject(err);
     }
     const { actor, keyRef } = signer;
-    const context = opts.encodingContext ?? "der";
     const metadata = { slotRef: actor.config.ref, keyRef, format, encodingContext: context };
     return this.telemetry.sign(metadata, async (span) => {
       const chosen = this.#chooseAlg(actor, keyRef, opts.alg);

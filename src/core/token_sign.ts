@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { checkDigestLength } from "./_verify_digest.ts";
 import { createHash } from "node:crypto";
 import type { Session } from "../ffi/session.ts";
 import type { MechanismSpec, NativeMechanism } from "../ffi/mechanism.ts";
@@ -38,6 +39,7 @@ export function planTokenSignature(
   data: Uint8Array,
   precomputedDigest: boolean,
 ): TokenSignPlan {
+  if (precomputedDigest) checkDigestLength(alg, data, "sign");
   const plan = alg.signPlan(precomputedDigest);
   if (plan.input === "message") return { mechanism: plan.mechanism, input: data };
   const digest = precomputedDigest ? data : hashBytes(alg.hash, data);

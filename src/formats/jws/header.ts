@@ -49,7 +49,13 @@ export function buildHeader(opts: HeaderOptions): Record<string, unknown> {
   const extra = opts.extraHeaders ?? {};
   const certificates = opts.certificates ?? [];
   const header: Record<string, unknown> = { alg: opts.alg };
-  if (opts.kid !== undefined) header.kid = opts.kid;
+  if (opts.kid !== undefined) {
+    // What verifiers accept (RFC 7515 §4.1.4): a kid that is not a string makes a JWS nobody reads.
+    if (typeof opts.kid !== "string" || opts.kid === "") {
+      throw new TypeError("Cannot sign the JWS: kid must be a non-empty string");
+    }
+    header.kid = opts.kid;
+  }
   const crit = opts.b64 === true ? [] : ["b64"];
   if (opts.b64 !== true) header.b64 = false;
   for (const name of opts.critical ?? []) {

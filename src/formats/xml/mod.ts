@@ -26,5 +26,6 @@ export type {
   XmlPi,
   XmlText,
 } from "./dom.ts";
+export type { NamespaceScope } from "./namespace_scope.ts";
 export type { TimestampInfo } from "../tsp/mod.ts";
 export type { DocumentSigner, EncodingContext } from "../../core/signer.ts";

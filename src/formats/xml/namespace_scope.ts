@@ -18,6 +18,8 @@ export class NamespaceScope {
   readonly #found = new Map<string, string | undefined>();
 
   /**
+   * A scope of `own` bindings over `parent`'s.
+   *
    * @param parent The enclosing scope (none for the document element's).
    * @param own The bindings declared here.
    */

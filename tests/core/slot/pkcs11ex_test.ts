@@ -64,6 +64,17 @@ describe("Pkcs11ex signing on a soft_hsm slot", () => {
       p11.signBytes(chunks(), { signer: "ec", precomputedDigest: true }),
       TypeError,
     );
+    // A "digest" of another length, or one for EdDSA (which hashes inside), is never signed.
+    for (const bad of [digest.subarray(1), new Uint8Array(1000)]) {
+      await assert.rejects(
+        p11.signBytes(bad, { signer: "ec", alg: "ES256", precomputedDigest: true }),
+        RangeError,
+      );
+    }
+    await assert.rejects(
+      p11.signBytes(digest, { signer: "ed", alg: "EdDSA", precomputedDigest: true }),
+      RangeError,
+    );
     const ed = await p11.signBytes(
       new ReadableStream({
         start(c) {
@@ -97,6 +108,10 @@ describe("Pkcs11ex signing on a soft_hsm slot", () => {
       );
     }
     assert.throws(() => p11.format("toString"), RangeError);
+    await assert.rejects(
+      p11.signBytes(message, { signer: "ec", encodingContext: "bogus" as never }),
+      TypeError,
+    );
     for (const signer of [5, {}, ["platform"], ["platform", 1]]) {
       await assert.rejects(p11.signBytes(message, { signer: signer as never }), TypeError);
     }

@@ -100,6 +100,9 @@ describe("signJws: jose verifies our detached JWS", () => {
     for (const value of [1n, () => 1, undefined, Symbol("s")]) {
       await assert.rejects(signJws("x", ids[0].signer, { extraHeaders: { v: value } }), TypeError);
     }
+    for (const kid of [5, "", null]) {
+      await assert.rejects(signJws("x", ids[0].signer, { kid: kid as never }), TypeError);
+    }
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     await assert.rejects(signJws("x", ids[0].signer, { extraHeaders: { v: cyclic } }), TypeError);
