@@ -7,28 +7,19 @@
  *
  * @module
  */
-import { bytesToBigInt } from "../_bigint.ts";
+import { bytesToBigInt, mod as modulo, modPow } from "../_bigint.ts";
 import { Pkcs11exError } from "../errors.ts";
 import { createParseCache } from "./cache.ts";
 import { rsaPublicNumbers } from "./public_key.ts";
 
 /** Largest RSA modulus verified, in bits (OpenSSL's limit too). */
-export const MAX_RSA_BITS = 16384;
+const MAX_RSA_BITS = 16384;
 /** Above this modulus size the public exponent may have at most 64 bits (as in OpenSSL). */
 const LARGE_RSA_BITS = 3072;
 
 const P = 2n ** 255n - 19n;
-const mod = (a: bigint) => ((a % P) + P) % P;
-
-function pow(base: bigint, exp: bigint): bigint {
-  let result = 1n;
-  let b = mod(base);
-  for (let e = exp; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % P;
-    b = (b * b) % P;
-  }
-  return result;
-}
+const mod = (a: bigint) => modulo(a, P);
+const pow = (base: bigint, exp: bigint) => modPow(mod(base), exp, P);
 
 const D = mod(-121665n * pow(121666n, P - 2n));
 const SQRT_M1 = pow(2n, (P - 1n) / 4n);
