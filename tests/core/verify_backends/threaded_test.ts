@@ -188,7 +188,8 @@ describe("threaded verify backend (libcrypto on worker threads)", () => {
   });
 
   test("close() stops the workers and what they had in flight finishes here; idle workers stop by themselves", async () => {
-    const threaded = createThreadedBackend({ threads: 1, idleTimeout: 50 });
+    // Idle long enough that a loaded machine starting the worker does not count as idle.
+    const threaded = createThreadedBackend({ threads: 1, idleTimeout: 1000 });
     await threaded.start();
     const sig = opensslSign(ids.ec, "ES256", message);
     await verifyBytes(message, sig, certs.ec, { alg: "ES256", backend: threaded });
@@ -208,8 +209,8 @@ describe("threaded verify backend (libcrypto on worker threads)", () => {
 
     await threaded.start();
     assert.equal(threaded.running, 1);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    assert.equal(threaded.running, 0, "stopped after 50 ms without work");
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.equal(threaded.running, 0, "stopped after 1 s without work");
     threaded.close();
   });
 
