@@ -35,7 +35,8 @@ const CURVES: Record<string, [NamedCurve, number]> = {
   "1.3.132.0.35": ["P-521", 521],
 };
 
-function bitLength(magnitude: Uint8Array): number {
+/** The bits of an unsigned big-endian magnitude without leading zero bytes. */
+export function magnitudeBits(magnitude: Uint8Array): number {
   if (magnitude.length === 0) return 0;
   return (magnitude.length - 1) * 8 + (32 - Math.clz32(magnitude[0]));
 }
@@ -55,7 +56,11 @@ export function describePublicKey(spkiDer: Uint8Array): PublicKeyInfo {
   const spki = AsnConvert.parse(spkiDer, SubjectPublicKeyInfo);
   const oid = spki.algorithm.algorithm;
   if (RSA_OIDS.has(oid)) {
-    return { keyType: "rsa", algorithmOid: oid, keySize: bitLength(rsaPublicNumbers(spkiDer).n) };
+    return {
+      keyType: "rsa",
+      algorithmOid: oid,
+      keySize: magnitudeBits(rsaPublicNumbers(spkiDer).n),
+    };
   }
   if (oid === EC_OID) {
     const params = spki.algorithm.parameters;

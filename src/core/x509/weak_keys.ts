@@ -10,7 +10,7 @@
 import { bytesToBigInt, mod as modulo, modPow } from "../_bigint.ts";
 import { Pkcs11exError } from "../errors.ts";
 import { createParseCache } from "./cache.ts";
-import { rsaPublicNumbers } from "./public_key.ts";
+import { magnitudeBits, rsaPublicNumbers } from "./public_key.ts";
 
 /** Largest RSA modulus verified, in bits (OpenSSL's limit too). */
 const MAX_RSA_BITS = 16384;
@@ -52,26 +52,19 @@ function ed25519Problem(key: Uint8Array): string | undefined {
   return X === 0n && Y === Z ? "the Ed25519 key has small order" : undefined;
 }
 
-function bitLength(n: bigint): number {
-  return n === 0n ? 0 : n.toString(2).length;
-}
-
 /** Why an RSA public key must not be used, or `undefined`. */
 function rsaProblem(spkiDer: Uint8Array): string | undefined {
   const numbers = rsaPublicNumbers(spkiDer);
-  if (numbers.n.length * 8 > MAX_RSA_BITS + 8) {
-    return `the RSA modulus exceeds ${MAX_RSA_BITS} bits`;
+  const bits = magnitudeBits(numbers.n);
+  if (bits > MAX_RSA_BITS) return `the RSA modulus exceeds ${MAX_RSA_BITS} bits`;
+  if (bits > LARGE_RSA_BITS && magnitudeBits(numbers.e) > 64) {
+    return "the RSA public exponent is too large for the modulus";
   }
   const n = bytesToBigInt(numbers.n);
   const e = bytesToBigInt(numbers.e);
-  const bits = bitLength(n);
-  if (bits > MAX_RSA_BITS) return `the RSA modulus exceeds ${MAX_RSA_BITS} bits`;
   if ((n & 1n) === 0n) return "the RSA modulus is even";
   if (e < 3n || (e & 1n) === 0n || e >= n) {
     return "the RSA public exponent is not an odd number from 3 below the modulus";
-  }
-  if (bits > LARGE_RSA_BITS && bitLength(e) > 64) {
-    return "the RSA public exponent is too large for the modulus";
   }
   return undefined;
 }
